@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// client_session.cpp: answering the challenge and verifying rspauth.
+#include "client_session.hpp"
+
+#include <array>
+
+#include "digest.hpp"
+
+namespace digestmd5 {
+namespace {
+
+constexpr std::size_t kCnonceOctets = 32;
+
+bool fits_8859_1(ByteView s) {
+  SecureBytes scratch;
+  return to_8859_1(s, scratch).representable;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(std::shared_ptr<const Crypto> crypto, ClientOptions options)
+    : m_crypto(std::move(crypto)), m_options(options) {}
+
+ClientSession::~ClientSession() = default;
+
+Result<StepOutput> ClientSession::step(ClientHost& host, std::string_view input) {
+  switch (m_state) {
+    case State::Start:
+      if (input.empty()) {
+        m_state = State::AwaitChallenge;
+        m_out.clear();
+        return StepOutput{m_out, false};
+      }
+      [[fallthrough]];
+    case State::AwaitChallenge: {
+      auto r = answer_challenge(host, input);
+      if (r) {
+        m_state = State::AwaitResponseAuth;
+      } else if (r.error().code != Errc::Interact) {
+        m_state = State::Failed;
+      } else {
+        m_state = State::AwaitChallenge;
+      }
+      return r;
+    }
+    case State::AwaitResponseAuth: {
+      auto r = verify_response_auth(host, input);
+      m_state = r ? State::Done : State::Failed;
+      return r;
+    }
+    case State::Done:
+    case State::Failed:
+      break;
+  }
+  return report(host, fail(Errc::BadProtocol, "DIGEST-MD5 exchange already finished"));
+}
+
+Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string_view input) {
+  auto parsed = parse_challenge(input);
+  if (!parsed) {
+    return report(host, parsed.error());
+  }
+  const Challenge& c = *parsed;
+  const SecurityProps props = host.props();
+  SsfWindow window = ssf_window(props);
+  if (props.maxbufsize != 0 && props.maxbufsize < kMinMaxbuf) {
+    window = SsfWindow{};
+  }
+  auto choice = choose(window, c.qops, c.ciphers, m_options.ciphers.intersect(m_crypto->available()));
+  if (!choice) {
+    return report(host, choice.error());
+  }
+  const std::uint32_t peer_maxbuf = c.maxbuf.value_or(kDefaultMaxbuf);
+  if (choice->qop != Qop::Auth && max_plaintext(choice->qop, choice->cipher, peer_maxbuf) == 0) {
+    return report(host, fail(Errc::TooWeak, "server's maxbuf is too small for the chosen layer"));
+  }
+
+  auto id = host.identity(c.realms);
+  if (!id) {
+    if (id.error().code == Errc::Interact) {
+      return id.error();
+    }
+    return report(host, id.error());
+  }
+  if (!c.utf8 && (!fits_8859_1(as_bytes(id->authid)) || !fits_8859_1(as_bytes(id->realm)) ||
+                  !fits_8859_1(ByteView(id->password)))) {
+    return report(host, fail(Errc::BadParam,
+                             "credentials cannot be encoded in ISO-8859-1 and the server "
+                             "did not offer charset=utf-8"));
+  }
+
+  std::array<std::uint8_t, kCnonceOctets> random{};
+  if (const auto st = m_crypto->random(random); !st) {
+    return report(host, st.error());
+  }
+
+  Response r;
+  r.username = id->authid;
+  r.realm = id->realm;
+  if (!id->authzid.empty() && id->authzid != id->authid) {
+    r.authzid = id->authzid;
+  }
+  r.nonce = c.nonce;
+  r.cnonce = base64(random);
+  r.nc = 1;
+  r.qop = choice->qop;
+  r.cipher = choice->cipher;
+  if (props.maxbufsize != 0 && props.maxbufsize != kDefaultMaxbuf && choice->qop != Qop::Auth) {
+    r.maxbuf = std::min<std::uint32_t>(props.maxbufsize, kMaxMaxbuf);
+  }
+  r.utf8 = c.utf8;
+  r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
+
+  const SecretInputs si{r.username, id->realm, ByteView(id->password)};
+  const Digest16 ss = compute_ss(*m_crypto, si, true);
+  m_ha1 = compute_ha1(*m_crypto, ss, r.nonce, r.cnonce, r.authzid);
+  const ResponseInputs inputs{r.nonce, r.nc, r.cnonce, qop_name(r.qop), r.digest_uri, r.qop};
+  r.response = compute_response(*m_crypto, m_ha1, inputs, Proof::ClientResponse);
+  m_expected_rspauth = compute_response(*m_crypto, m_ha1, inputs, Proof::ServerRspauth);
+
+  m_layer_config = LayerConfig{Role::Client, r.qop, r.cipher, peer_maxbuf,
+                               r.maxbuf.value_or(kDefaultMaxbuf)};
+  m_outcome.qop = r.qop;
+  m_outcome.cipher = r.cipher;
+  m_outcome.ssf = choice->ssf();
+
+  auto text = format_response(r);
+  if (!text) {
+    return report(host, text.error());
+  }
+  m_out = std::move(*text);
+  return StepOutput{m_out, false};
+}
+
+Result<StepOutput> ClientSession::verify_response_auth(ClientHost& host, std::string_view input) {
+  auto rspauth = parse_response_auth(input);
+  if (!rspauth) {
+    return report(host, rspauth.error());
+  }
+  if (!ct_equal(*rspauth, m_expected_rspauth)) {
+    return report(host, fail(Errc::BadServer, "server's rspauth does not match"));
+  }
+  if (m_outcome.qop != Qop::Auth) {
+    const LayerKeys keys = derive_keys(*m_crypto, m_ha1, m_outcome.cipher);
+    auto layer = SecurityLayer::create(m_crypto, keys, m_layer_config);
+    if (!layer) {
+      return report(host, layer.error());
+    }
+    m_layer = std::move(*layer);
+    m_outcome.max_out = m_layer->max_out();
+  }
+  std::string note = "authenticated the server with qop=";
+  note += qop_name(m_outcome.qop);
+  if (m_outcome.cipher) {
+    note += " cipher=";
+    note += cipher_info(*m_outcome.cipher).name;
+  }
+  host.log(LogLevel::Note, note);
+  m_out.clear();
+  return StepOutput{m_out, true};
+}
+
+}  // namespace digestmd5

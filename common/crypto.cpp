@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// crypto.cpp: the private OpenSSL library context and the primitives built on it.
+#include "crypto.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include <new>
+#include <stdexcept>
+
+namespace digestmd5 {
+namespace {
+
+// probe_cipher encrypts one block with an all-zero key, so a cipher that fetches but cannot
+// key (as OpenSSL 3's DES with a FIPS-only provider set) is not offered.
+bool probe_cipher(const EVP_CIPHER* cipher) noexcept {
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) {
+    return false;
+  }
+  std::array<unsigned char, 32> key{};
+  std::array<unsigned char, 16> iv{};
+  key[0] = 1;
+  const int key_len = EVP_CIPHER_get_key_length(cipher);
+  if (key_len <= 0 || static_cast<std::size_t>(key_len) > key.size()) {
+    return false;
+  }
+  if (EVP_EncryptInit_ex2(ctx.get(), cipher, key.data(), iv.data(), nullptr) != 1) {
+    return false;
+  }
+  std::array<unsigned char, 16> in{};
+  std::array<unsigned char, 32> out{};
+  int out_len = 0;
+  return EVP_CIPHER_CTX_set_padding(ctx.get(), 0) == 1 &&
+         EVP_EncryptUpdate(ctx.get(), out.data(), &out_len, in.data(), 16) == 1;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Crypto>> Crypto::create() {
+  std::shared_ptr<Crypto> c(new Crypto());
+  c->m_libctx = OSSL_LIB_CTX_new();
+  if (c->m_libctx == nullptr) {
+    return fail(Errc::NoMemory, "cannot create an OpenSSL library context");
+  }
+  c->m_default = OSSL_PROVIDER_load(c->m_libctx, "default");
+  if (c->m_default == nullptr) {
+    return fail(Errc::Unavailable, "cannot load OpenSSL's default provider");
+  }
+  c->m_legacy = OSSL_PROVIDER_load(c->m_libctx, "legacy");
+  if (c->m_legacy == nullptr) {
+    c->m_legacy_note = "OpenSSL legacy provider not available: rc4 and des are not offered";
+  }
+  c->m_md5 = EVP_MD_fetch(c->m_libctx, "MD5", nullptr);
+  c->m_hmac = EVP_MAC_fetch(c->m_libctx, "HMAC", nullptr);
+  if (c->m_md5 == nullptr || c->m_hmac == nullptr) {
+    return fail(Errc::Unavailable, "OpenSSL provides no MD5 or HMAC");
+  }
+  for (const auto& info : kCiphers) {
+    auto& slot = c->m_ciphers[static_cast<std::size_t>(info.id)];
+    slot = EVP_CIPHER_fetch(c->m_libctx, info.evp_name, nullptr);
+    if (slot != nullptr && probe_cipher(slot)) {
+      c->m_available.add(info.id);
+    }
+  }
+  return std::shared_ptr<const Crypto>(std::move(c));
+}
+
+Crypto::~Crypto() {
+  for (auto* cipher : m_ciphers) {
+    EVP_CIPHER_free(cipher);
+  }
+  EVP_MAC_free(m_hmac);
+  EVP_MD_free(m_md5);
+  if (m_legacy != nullptr) {
+    OSSL_PROVIDER_unload(m_legacy);
+  }
+  if (m_default != nullptr) {
+    OSSL_PROVIDER_unload(m_default);
+  }
+  OSSL_LIB_CTX_free(m_libctx);
+}
+
+const EVP_CIPHER* Crypto::cipher(CipherId id) const noexcept {
+  return m_available.has(id) ? m_ciphers[static_cast<std::size_t>(id)] : nullptr;
+}
+
+Status Crypto::random(std::span<std::uint8_t> out) const noexcept {
+  if (RAND_bytes_ex(m_libctx, out.data(), out.size(), 0) != 1) {
+    return fail(Errc::Unavailable, "random number generator failed");
+  }
+  return {};
+}
+
+Md5::Md5(const Crypto& crypto) : m_ctx(EVP_MD_CTX_new()) {
+  if (!m_ctx) {
+    throw std::bad_alloc();
+  }
+  if (EVP_DigestInit_ex2(m_ctx.get(), crypto.md5(), nullptr) != 1) {
+    throw std::runtime_error("MD5 init failed");
+  }
+}
+
+Md5& Md5::update(ByteView part) {
+  if (EVP_DigestUpdate(m_ctx.get(), part.data(), part.size()) != 1) {
+    throw std::runtime_error("MD5 update failed");
+  }
+  return *this;
+}
+
+Digest16 Md5::final() {
+  Digest16 out;
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(m_ctx.get(), out.data(), &len) != 1 || len != out.size()) {
+    throw std::runtime_error("MD5 final failed");
+  }
+  return out;
+}
+
+Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts) {
+  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(crypto.hmac()));
+  if (!ctx) {
+    throw std::bad_alloc();
+  }
+  char digest_name[] = "MD5";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) {
+    throw std::runtime_error("HMAC init failed");
+  }
+  for (const auto& p : parts) {
+    if (EVP_MAC_update(ctx.get(), p.data(), p.size()) != 1) {
+      throw std::runtime_error("HMAC update failed");
+    }
+  }
+  Digest16 out;
+  std::size_t len = 0;
+  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
+    throw std::runtime_error("HMAC final failed");
+  }
+  return out;
+}
+
+std::string to_hex(ByteView bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const auto b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+std::string base64(ByteView bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = (unsigned{bytes[i]} << 16) | (unsigned{bytes[i + 1]} << 8) | bytes[i + 2];
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  if (i < bytes.size()) {
+    unsigned v = unsigned{bytes[i]} << 16;
+    if (i + 1 < bytes.size()) {
+      v |= unsigned{bytes[i + 1]} << 8;
+    }
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+}  // namespace digestmd5

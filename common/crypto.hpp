@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// crypto.hpp: OpenSSL 3 in a private library context: MD5, HMAC-MD5, RNG and ciphers.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/types.h>
+
+#include <array>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cipher_table.hpp"
+#include "errc.hpp"
+#include "secure.hpp"
+
+namespace digestmd5 {
+
+template <auto Fn>
+struct FreeWith {
+  template <typename T>
+  void operator()(T* p) const noexcept {
+    Fn(p);
+  }
+};
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeWith<&EVP_MD_CTX_free>>;
+using EvpCipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, FreeWith<&EVP_CIPHER_CTX_free>>;
+using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, FreeWith<&EVP_MAC_CTX_free>>;
+
+// Crypto owns a private OSSL_LIB_CTX with OpenSSL's default provider and, when available, the
+// legacy provider (RC4, DES). It never touches the application's default library context. All
+// algorithms are fetched once, in create(); every cipher is probed and only working ones are
+// reported by available(). An instance is immutable after create() and safe to share.
+class Crypto {
+ public:
+  // create loads the providers and fetches the algorithms. It fails with Unavailable if MD5 or
+  // HMAC cannot be fetched; a missing legacy provider only removes RC4/DES (see legacy_note()).
+  static Result<std::shared_ptr<const Crypto>> create();
+  ~Crypto();
+  Crypto(const Crypto&) = delete;
+  Crypto& operator=(const Crypto&) = delete;
+
+  [[nodiscard]] const EVP_MD* md5() const noexcept { return m_md5; }
+  [[nodiscard]] EVP_MAC* hmac() const noexcept { return m_hmac; }
+  // cipher returns the fetched EVP cipher for `id`, or nullptr when it is not available.
+  [[nodiscard]] const EVP_CIPHER* cipher(CipherId id) const noexcept;
+  [[nodiscard]] CipherSet available() const noexcept { return m_available; }
+  // legacy_note is empty when the legacy provider loaded, else one line saying why not.
+  [[nodiscard]] std::string_view legacy_note() const noexcept { return m_legacy_note; }
+  // random fills `out` from OpenSSL's CSPRNG in the private context.
+  [[nodiscard]] Status random(std::span<std::uint8_t> out) const noexcept;
+
+ private:
+  Crypto() = default;
+  OSSL_LIB_CTX* m_libctx = nullptr;
+  OSSL_PROVIDER* m_default = nullptr;
+  OSSL_PROVIDER* m_legacy = nullptr;
+  EVP_MD* m_md5 = nullptr;
+  EVP_MAC* m_hmac = nullptr;
+  std::array<EVP_CIPHER*, kCipherCount> m_ciphers{};
+  CipherSet m_available;
+  std::string_view m_legacy_note;
+};
+
+// Md5 hashes a sequence of parts.
+class Md5 {
+ public:
+  explicit Md5(const Crypto& crypto);
+  Md5& update(ByteView part);
+  Md5& update(std::string_view part) { return update(as_bytes(part)); }
+  // final returns the 16-octet digest; the object may not be updated again.
+  Digest16 final();
+
+ private:
+  EvpMdCtxPtr m_ctx;
+};
+
+// hmac_md5 computes HMAC-MD5(key, data parts...).
+Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts);
+
+// to_hex writes lower-case hex.
+std::string to_hex(ByteView bytes);
+
+// base64 encodes without line breaks.
+std::string base64(ByteView bytes);
+
+}  // namespace digestmd5

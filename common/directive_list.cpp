@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// directive_list.cpp: lexer and writer for RFC 2831 directive lists.
+#include "directive_list.hpp"
+
+#include <string_view>
+
+namespace digestmd5 {
+namespace {
+
+constexpr bool is_lws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+constexpr bool is_ctl(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 32 || u == 127;
+}
+
+constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Cursor is a forward-only reader over the input; it never reads past the end.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view input) noexcept : m_rest(input) {}
+  [[nodiscard]] bool at_end() const noexcept { return m_rest.empty(); }
+  [[nodiscard]] char peek() const noexcept { return m_rest.front(); }
+  void advance() noexcept { m_rest.remove_prefix(1); }
+  void skip_lws() noexcept {
+    while (!m_rest.empty() && is_lws(m_rest.front())) {
+      m_rest.remove_prefix(1);
+    }
+  }
+  [[nodiscard]] bool consume(char c) noexcept {
+    if (m_rest.empty() || m_rest.front() != c) {
+      return false;
+    }
+    m_rest.remove_prefix(1);
+    return true;
+  }
+  template <typename Pred>
+  std::string_view take_while(Pred pred) noexcept {
+    std::size_t n = 0;
+    while (n < m_rest.size() && pred(m_rest[n])) {
+      ++n;
+    }
+    const auto taken = m_rest.substr(0, n);
+    m_rest.remove_prefix(n);
+    return taken;
+  }
+
+ private:
+  std::string_view m_rest;
+};
+
+// An unquoted value: RFC 2616 token, widened to the octets real peers send unquoted
+// (e.g. '/' and '=' in base64); it stops at LWS, ',' and '"'.
+constexpr bool is_bare_value_char(char c) noexcept {
+  return !is_ctl(c) && c != ' ' && c != ',' && c != '"' && c != '\\';
+}
+
+Error syntax(std::string_view what) noexcept { return fail(Errc::BadProtocol, what); }
+
+// read_quoted reads after the opening '"' up to the closing one, undoing quoted-pairs.
+Status read_quoted(Cursor& in, std::string& out) {
+  for (;;) {
+    if (in.at_end()) {
+      return syntax("unterminated quoted string");
+    }
+    char c = in.peek();
+    in.advance();
+    if (c == '"') {
+      return {};
+    }
+    if (c == '\\') {
+      if (in.at_end()) {
+        return syntax("unterminated quoted string");
+      }
+      c = in.peek();
+      in.advance();
+    }
+    if (is_ctl(c) && !is_lws(c)) {
+      return syntax("control character in quoted string");
+    }
+    if (out.size() >= kMaxValueLength) {
+      return syntax("directive value too long");
+    }
+    out.push_back(c);
+  }
+}
+
+}  // namespace
+
+bool is_token_char(char c) noexcept {
+  if (is_ctl(c) || static_cast<unsigned char>(c) >= 128 || c == ' ') {
+    return false;
+  }
+  constexpr std::string_view kSeparators = "()<>@,;:\\\"/[]?={}";
+  return kSeparators.find(c) == std::string_view::npos;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<std::vector<Directive>> parse_directive_list(std::string_view input,
+                                                    std::size_t size_limit) {
+  if (input.size() > size_limit) {
+    return fail(Errc::TooLong, "message exceeds the size limit");
+  }
+  if (input.find('\0') != std::string_view::npos) {
+    return syntax("NUL octet in message");
+  }
+  std::vector<Directive> list;
+  Cursor in(input);
+  for (;;) {
+    // Empty elements (",,", leading or trailing commas) are allowed and do not count.
+    in.skip_lws();
+    while (in.consume(',')) {
+      in.skip_lws();
+    }
+    if (in.at_end()) {
+      break;
+    }
+    Directive d;
+    d.name = std::string(in.take_while(is_token_char));
+    if (d.name.empty()) {
+      return syntax("expected a directive name");
+    }
+    in.skip_lws();
+    if (!in.consume('=')) {
+      return syntax("expected '=' after a directive name");
+    }
+    in.skip_lws();
+    if (in.consume('"')) {
+      d.quoted = true;
+      if (const auto st = read_quoted(in, d.value); !st) {
+        return st.error();
+      }
+    } else {
+      const auto bare = in.take_while(is_bare_value_char);
+      if (bare.empty()) {
+        return syntax("expected a directive value");
+      }
+      if (bare.size() > kMaxValueLength) {
+        return syntax("directive value too long");
+      }
+      d.value = std::string(bare);
+    }
+    if (list.size() >= kMaxDirectives) {
+      return syntax("too many directives");
+    }
+    list.push_back(std::move(d));
+    in.skip_lws();
+    if (!in.at_end() && !in.consume(',')) {
+      return syntax("expected ',' between directives");
+    }
+  }
+  return list;
+}
+
+void DirectiveWriter::begin(std::string_view name) {
+  if (!m_out.empty()) {
+    m_out.push_back(',');
+  }
+  m_out.append(name);
+  m_out.push_back('=');
+}
+
+DirectiveWriter& DirectiveWriter::quoted(std::string_view name, std::string_view value) {
+  begin(name);
+  m_out.push_back('"');
+  for (const char c : value) {
+    if (c == '"' || c == '\\') {
+      m_out.push_back('\\');
+    }
+    m_out.push_back(c);
+  }
+  m_out.push_back('"');
+  return *this;
+}
+
+DirectiveWriter& DirectiveWriter::token(std::string_view name, std::string_view value) {
+  begin(name);
+  m_out.append(value);
+  return *this;
+}
+
+}  // namespace digestmd5

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// host.hpp: what the core needs from its environment (libsasl2 in production, fakes in tests).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "errc.hpp"
+#include "negotiation.hpp"
+#include "secure.hpp"
+
+namespace digestmd5 {
+
+enum class LogLevel { Error, Fail, Warn, Note, Debug };
+
+// Host reports to the application. Messages never contain secrets.
+class Host {
+ public:
+  virtual ~Host() = default;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+  // set_error records the text sasl_errdetail() shows for the current failure.
+  virtual void set_error(std::string_view message) = 0;
+};
+
+// report logs `e` once and records it as the error detail, then hands it back.
+inline Error report(Host& host, Error e) {
+  host.log(LogLevel::Fail, e.message);
+  host.set_error(e.message);
+  return e;
+}
+
+// StoredSecret is what the server's user store holds: a password, or SS itself (16 octets).
+struct StoredSecret {
+  enum class Kind { Password, Ss };
+  Kind kind = Kind::Password;
+  SecureBytes bytes;
+};
+
+// ServerHost adds the server-side environment.
+class ServerHost : public Host {
+ public:
+  [[nodiscard]] virtual std::string_view service() const = 0;
+  [[nodiscard]] virtual std::string_view server_fqdn() const = 0;
+  [[nodiscard]] virtual std::string_view user_realm() const = 0;  // empty when unset
+  [[nodiscard]] virtual SecurityProps props() const = 0;
+  // canonicalise_and_fetch canonicalises the authentication id `user` (already qualified with
+  // the realm when needed) and `authzid` (empty = none) and returns the user's stored secret.
+  // It fails with NoUser when the store has no secret and NoAuthz when the authzid is refused.
+  virtual Result<StoredSecret> canonicalise_and_fetch(std::string_view user,
+                                                      std::string_view authzid) = 0;
+};
+
+// ClientIdentity is what the client application supplied.
+struct ClientIdentity {
+  std::string authid;   // canonical authentication id
+  std::string authzid;  // canonical authorization id; equal to authid when none was asked for
+  SecureBytes password;
+  std::string realm;    // the realm to use (chosen among the offered ones)
+};
+
+// ClientHost adds the client-side environment.
+class ClientHost : public Host {
+ public:
+  [[nodiscard]] virtual std::string_view service() const = 0;
+  [[nodiscard]] virtual std::string_view server_fqdn() const = 0;
+  [[nodiscard]] virtual SecurityProps props() const = 0;
+  // identity gathers the authid, authzid, password and realm through callbacks and prompts. It
+  // fails with Interact after it has created prompts the application must fill.
+  virtual Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms) = 0;
+};
+
+}  // namespace digestmd5

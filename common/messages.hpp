@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// messages.hpp: typed digest-challenge, digest-response and response-auth, with parse_/format_.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cipher_table.hpp"
+#include "errc.hpp"
+
+namespace digestmd5 {
+
+// RFC 2831 §2.1.1: "The size of a digest-challenge MUST be less than 2048 bytes."
+// §2.1.2: "The size of a digest-response MUST be less than 4096 bytes."
+// Receivers accept exactly the limit (as Cyrus does); we always send strictly less.
+inline constexpr std::size_t kChallengeLimit = 2048;
+inline constexpr std::size_t kResponseLimit = 4096;
+inline constexpr std::size_t kMaxRealms = 32;
+
+// maxbuf range, spec §7.6: 17..16777215; 65536 when absent.
+inline constexpr std::uint32_t kMinMaxbuf = 17;
+inline constexpr std::uint32_t kMaxMaxbuf = 16777215;
+inline constexpr std::uint32_t kDefaultMaxbuf = 65536;
+
+// parse_decimal reads 1..10 ASCII digits (no sign, no spaces) without overflow.
+std::optional<std::uint64_t> parse_decimal(std::string_view s) noexcept;
+// parse_nc reads exactly 8 lower-case hex digits.
+std::optional<std::uint32_t> parse_nc(std::string_view s) noexcept;
+// is_lower_hex32 tells whether `s` is exactly 32 lower-case hex digits.
+bool is_lower_hex32(std::string_view s) noexcept;
+// format_nc prints `nc` as "%08x".
+std::string format_nc(std::uint32_t nc);
+
+// Challenge is a digest-challenge (spec §3.1).
+struct Challenge {
+  std::vector<std::string> realms;  // each occurrence is one choice
+  std::string nonce;
+  QopSet qops;                      // recognised values; {auth} when the directive is absent
+  CipherSet ciphers;                // recognised ciphers of the `cipher` directive
+  bool stale = false;
+  std::optional<std::uint32_t> maxbuf;  // absent = 65536
+  bool utf8 = false;                // charset=utf-8
+  friend bool operator==(const Challenge&, const Challenge&) = default;
+};
+
+// parse_challenge fails with TooLong above kChallengeLimit, BadProtocol on any rule of §2/§3.1.
+Result<Challenge> parse_challenge(std::string_view input);
+// format_challenge writes the Cyrus order; it fails with Internal if the result would not be
+// strictly shorter than kChallengeLimit.
+Result<std::string> format_challenge(const Challenge& c);
+
+// Response is a digest-response (spec §3.2).
+struct Response {
+  std::string username;
+  std::optional<std::string> realm;
+  std::optional<std::string> authzid;
+  std::string nonce;
+  std::string cnonce;
+  std::uint32_t nc = 0;
+  std::optional<std::string> qop_text;  // exactly as sent; hashed as sent
+  Qop qop = Qop::Auth;
+  std::optional<CipherId> cipher;
+  std::optional<std::uint32_t> maxbuf;
+  bool utf8 = false;
+  std::string digest_uri;
+  std::string response;  // 32 lower-case hex digits
+  friend bool operator==(const Response&, const Response&) = default;
+
+  // qop_for_hash is the qop value that goes into the response hash.
+  [[nodiscard]] std::string_view qop_for_hash() const noexcept {
+    return qop_text ? std::string_view(*qop_text) : std::string_view("auth");
+  }
+};
+
+// parse_response fails with TooLong above kResponseLimit, BadProtocol on any rule of §2/§3.2.
+Result<Response> parse_response(std::string_view input);
+// format_response writes the Cyrus order; fails with Internal unless shorter than the limit.
+Result<std::string> format_response(const Response& r);
+
+// parse_response_auth returns the 32 hex digits of `rspauth` (spec §3.3).
+Result<std::string> parse_response_auth(std::string_view input);
+std::string format_response_auth(std::string_view rspauth_hex);
+
+}  // namespace digestmd5

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// negotiation.hpp: the SSF window and the qop/cipher choices of spec §9.
+#pragma once
+
+#include <optional>
+
+#include "cipher_table.hpp"
+#include "errc.hpp"
+
+namespace digestmd5 {
+
+// SecurityProps is what the application asked for (libsasl2's sasl_security_properties_t plus
+// the external SSF).
+struct SecurityProps {
+  unsigned min_ssf = 0;
+  unsigned max_ssf = 0;
+  unsigned external_ssf = 0;
+  unsigned maxbufsize = 0;
+};
+
+// SsfWindow is [require, limit] after subtracting the external SSF (spec §9.1).
+struct SsfWindow {
+  unsigned require = 0;
+  unsigned limit = 0;
+  [[nodiscard]] bool contains(unsigned ssf) const noexcept { return require <= ssf && ssf <= limit; }
+};
+
+SsfWindow ssf_window(const SecurityProps& props) noexcept;
+
+// Offer is what the server lists in its challenge.
+struct Offer {
+  QopSet qops;
+  CipherSet ciphers;
+};
+
+// make_offer lists every qop and cipher of `allowed` inside the window (spec §9.2); it fails
+// with TooWeak if nothing qualifies.
+Result<Offer> make_offer(const SsfWindow& window, CipherSet allowed);
+
+// Choice is the client's pick.
+struct Choice {
+  Qop qop = Qop::Auth;
+  std::optional<CipherId> cipher;
+  [[nodiscard]] unsigned ssf() const noexcept;
+};
+
+// choose picks the highest SSF inside the window among what the server offered and `allowed`
+// permits; at equal SSF aes-cbc wins over rc4 (spec §8 item 4). It fails with TooWeak when
+// nothing fits, never going below window.require.
+Result<Choice> choose(const SsfWindow& window, QopSet offered_qops, CipherSet offered_ciphers,
+                      CipherSet allowed);
+
+}  // namespace digestmd5

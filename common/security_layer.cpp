@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// security_layer.cpp: packet sealing and unsealing for auth-int and auth-conf.
+#include "security_layer.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+namespace digestmd5 {
+namespace {
+
+constexpr std::size_t kMacLen = 10;
+constexpr std::size_t kTrailerLen = 6;  // 00 01 | BE32(seq)
+constexpr std::size_t kPrefixLen = 4;
+// RFC 2831 §2.3: a packet carries at least the 10-octet MAC, type and seq (Cyrus minimum 16).
+constexpr std::uint32_t kMinPacket = 16;
+
+void put_be32(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
+std::uint32_t get_be32(const std::uint8_t* p) noexcept {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+// explicit_iv_len is the random block aes-cbc puts in front of every packet (spec §8).
+std::size_t explicit_iv_len(std::optional<CipherId> cipher) noexcept {
+  return cipher == CipherId::AesCbc ? 16 : 0;
+}
+
+// copy_range copies `len` octets starting at `offset` of the concatenation of `parts`.
+void copy_range(std::span<const ByteView> parts, std::size_t offset, std::size_t len,
+                std::uint8_t* out) noexcept {
+  for (const auto& part : parts) {
+    if (len == 0) {
+      return;
+    }
+    if (offset >= part.size()) {
+      offset -= part.size();
+      continue;
+    }
+    const std::size_t n = std::min(len, part.size() - offset);
+    std::memcpy(out, part.data() + offset, n);
+    out += n;
+    len -= n;
+    offset = 0;
+  }
+}
+
+}  // namespace
+
+struct SecurityLayer::Direction {
+  EvpMacCtxPtr mac;
+  EvpCipherCtxPtr cipher;  // null for auth-int
+  std::uint32_t seq = 0;
+  bool seq_exhausted = false;
+
+  // mac10 computes HMAC(Ki, BE32(seq) || msg)[0..9] into `out`.
+  bool mac10(ByteView msg, std::uint8_t* out) const noexcept {
+    std::array<std::uint8_t, 4> seq_be{};
+    put_be32(seq_be.data(), seq);
+    std::array<std::uint8_t, 16> full{};
+    std::size_t len = 0;
+    const bool ok = EVP_MAC_init(mac.get(), nullptr, 0, nullptr) == 1 &&
+                    EVP_MAC_update(mac.get(), seq_be.data(), seq_be.size()) == 1 &&
+                    EVP_MAC_update(mac.get(), msg.data(), msg.size()) == 1 &&
+                    EVP_MAC_final(mac.get(), full.data(), &len, full.size()) == 1 && len == 16;
+    std::memcpy(out, full.data(), kMacLen);
+    OPENSSL_cleanse(full.data(), full.size());
+    return ok;
+  }
+
+  // advance moves the counter; RFC 2831 lets it wrap, we close instead (spec §7.4).
+  void advance() noexcept {
+    if (seq == 0xFFFFFFFFU) {
+      seq_exhausted = true;
+    } else {
+      ++seq;
+    }
+  }
+};
+
+std::array<std::uint8_t, 8> des_key_with_parity(std::span<const std::uint8_t, 7> in) noexcept {
+  std::uint64_t v = 0;
+  for (const auto b : in) {
+    v = (v << 8) | b;
+  }
+  std::array<std::uint8_t, 8> out{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    auto b = static_cast<std::uint8_t>(((v >> (49 - 7 * i)) & 0x7F) << 1);
+    // Odd parity: bit 0 makes the number of set bits odd.
+    if ((__builtin_popcount(b) & 1) == 0) {
+      b = static_cast<std::uint8_t>(b | 1);
+    }
+    out[i] = b;
+  }
+  return out;
+}
+
+std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32_t peer_maxbuf) {
+  const std::uint64_t maxbuf = peer_maxbuf;
+  std::uint64_t fits = 0;
+  if (qop != Qop::AuthConf || !cipher || cipher_info(*cipher).block == 1) {
+    // L = |msg| + 10 + 6
+    fits = maxbuf > 16 ? maxbuf - 16 : 0;
+  } else {
+    // L = roundup_b(iv + |msg| + 1 + 10) + 6, with 1..b octets of padding.
+    const std::uint64_t b = cipher_info(*cipher).block;
+    const std::uint64_t iv = explicit_iv_len(cipher);
+    if (maxbuf < kTrailerLen) {
+      return 0;
+    }
+    const std::uint64_t room = (maxbuf - kTrailerLen) / b * b;
+    fits = room > iv + kMacLen + 1 ? room - iv - kMacLen - 1 : 0;
+  }
+  return static_cast<std::uint32_t>(fits);
+}
+
+Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<const Crypto> crypto,
+                                                             const LayerKeys& keys,
+                                                             const LayerConfig& config) {
+  std::unique_ptr<SecurityLayer> layer(new SecurityLayer());
+  layer->m_config = config;
+  layer->m_max_out = max_plaintext(config.qop, config.cipher, config.peer_maxbuf);
+  if (layer->m_max_out == 0) {
+    return fail(Errc::TooWeak, "peer's maxbuf is too small for any packet with this cipher");
+  }
+  if (config.qop == Qop::AuthConf && !config.cipher) {
+    return fail(Errc::Internal, "auth-conf without a cipher");
+  }
+  const bool client = config.role == Role::Client;
+  const Digest16& ki_send = client ? keys.kic : keys.kis;
+  const Digest16& ki_recv = client ? keys.kis : keys.kic;
+  const Digest16& kc_send = client ? keys.kcc : keys.kcs;
+  const Digest16& kc_recv = client ? keys.kcs : keys.kcc;
+
+  char digest_name[] = "MD5";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  const auto make_direction = [&](const Digest16& ki, const Digest16& kc,
+                                  bool encrypt) -> Result<std::unique_ptr<Direction>> {
+    auto d = std::make_unique<Direction>();
+    d->mac.reset(EVP_MAC_CTX_new(crypto->hmac()));
+    if (!d->mac) {
+      throw std::bad_alloc();
+    }
+    if (EVP_MAC_init(d->mac.get(), ki.data(), ki.size(), params) != 1) {
+      return fail(Errc::Internal, "cannot key HMAC-MD5");
+    }
+    if (config.qop != Qop::AuthConf) {
+      return d;
+    }
+    const CipherId id = *config.cipher;
+    const EVP_CIPHER* evp = crypto->cipher(id);
+    if (evp == nullptr) {
+      return fail(Errc::Unavailable, "negotiated cipher is not available");
+    }
+    // Key material per spec §7.2; all of it is wiped when these arrays go out of scope.
+    SecretArray<16> key;
+    SecretArray<16> iv;
+    const auto kc_bytes = kc.bytes();
+    switch (id) {
+      case CipherId::Rc4_40:
+      case CipherId::Rc4_56:
+      case CipherId::Rc4:
+      case CipherId::AesCbc:
+        std::copy(kc_bytes.begin(), kc_bytes.end(), key.data());
+        break;
+      case CipherId::Des:
+      case CipherId::TripleDes: {
+        const auto k1 = des_key_with_parity(kc_bytes.subspan<0, 7>());
+        const auto k2 = des_key_with_parity(kc_bytes.subspan<7, 7>());
+        std::copy(k1.begin(), k1.end(), key.data());
+        std::copy(k2.begin(), k2.end(), key.data() + 8);
+        std::copy(kc_bytes.begin() + 8, kc_bytes.end(), iv.data());
+        break;
+      }
+    }
+    if (id == CipherId::AesCbc) {
+      // IV = MD5(Kc || "aes-128") for the first packet; then the CBC chain continues.
+      iv = Md5(*crypto).update(ByteView(kc_bytes)).update("aes-128").final();
+    }
+    d->cipher.reset(EVP_CIPHER_CTX_new());
+    if (!d->cipher) {
+      throw std::bad_alloc();
+    }
+    const bool keyed =
+        (encrypt ? EVP_EncryptInit_ex2(d->cipher.get(), evp, key.data(), iv.data(), nullptr)
+                 : EVP_DecryptInit_ex2(d->cipher.get(), evp, key.data(), iv.data(), nullptr)) == 1;
+    if (!keyed || EVP_CIPHER_CTX_set_padding(d->cipher.get(), 0) != 1) {
+      return fail(Errc::Unavailable, "cannot initialise the negotiated cipher");
+    }
+    return d;
+  };
+  auto send = make_direction(ki_send, kc_send, true);
+  if (!send) {
+    return send.error();
+  }
+  auto recv = make_direction(ki_recv, kc_recv, false);
+  if (!recv) {
+    return recv.error();
+  }
+  layer->m_send = std::move(*send);
+  layer->m_recv = std::move(*recv);
+  layer->m_crypto = std::move(crypto);
+  layer->m_block = config.qop == Qop::AuthConf ? cipher_info(*config.cipher).block : 1;
+  return layer;
+}
+
+SecurityLayer::~SecurityLayer() {
+  OPENSSL_cleanse(m_out_decoded.data(), m_out_decoded.size());
+  OPENSSL_cleanse(m_pending.data(), m_pending.size());
+}
+
+Error SecurityLayer::fatal(Errc code, std::string_view message) noexcept {
+  m_failed = true;
+  return fail(code, message);
+}
+
+Result<ByteView> SecurityLayer::encode(std::span<const ByteView> parts) {
+  m_out_encoded.clear();
+  std::size_t total = 0;
+  for (const auto& p : parts) {
+    total += p.size();
+  }
+  std::size_t offset = 0;
+  do {
+    const std::size_t len = std::min<std::size_t>(total - offset, m_max_out);
+    if (const auto st = seal_one({}, parts, offset, len); !st) {
+      return st.error();
+    }
+    offset += len;
+  } while (offset < total);
+  return ByteView(m_out_encoded);
+}
+
+Status SecurityLayer::seal_one(ByteView /*whole*/, std::span<const ByteView> parts,
+                               std::size_t offset, std::size_t len) {
+  Direction& d = *m_send;
+  if (d.seq_exhausted) {
+    return fail(Errc::Unavailable, "sequence number space exhausted; reauthenticate");
+  }
+  const std::size_t iv = m_config.qop == Qop::AuthConf ? explicit_iv_len(m_config.cipher) : 0;
+  std::size_t pad = 0;
+  if (m_block > 1) {
+    pad = m_block - ((iv + len + kMacLen) % m_block);
+  }
+  const std::size_t body = iv + len + pad + kMacLen;
+  const std::size_t packet_len = body + kTrailerLen;
+  const std::size_t start = m_out_encoded.size();
+  m_out_encoded.resize(start + kPrefixLen + packet_len);
+  std::uint8_t* p = m_out_encoded.data() + start;
+  put_be32(p, static_cast<std::uint32_t>(packet_len));
+  std::uint8_t* const body_start = p + kPrefixLen;
+  std::uint8_t* const msg = body_start + iv;
+  if (iv > 0) {
+    if (const auto st = m_crypto->random({body_start, iv}); !st) {
+      return st;
+    }
+  }
+  copy_range(parts, offset, len, msg);
+  std::memset(msg + len, static_cast<int>(pad), pad);
+  if (!d.mac10({msg, len}, msg + len + pad)) {
+    return fail(Errc::Internal, "HMAC-MD5 failed");
+  }
+  if (d.cipher) {
+    int out_len = 0;
+    if (EVP_EncryptUpdate(d.cipher.get(), body_start, &out_len, body_start,
+                          static_cast<int>(body)) != 1 ||
+        static_cast<std::size_t>(out_len) != body) {
+      return fail(Errc::Internal, "encryption failed");
+    }
+  }
+  std::uint8_t* trailer = body_start + body;
+  trailer[0] = 0;
+  trailer[1] = 1;
+  put_be32(trailer + 2, d.seq);
+  d.advance();
+  return {};
+}
+
+Result<ByteView> SecurityLayer::decode(ByteView input) {
+  if (m_failed) {
+    return fail(Errc::BadProtocol, "security layer already failed");
+  }
+  m_out_decoded.clear();
+  while (!input.empty()) {
+    // Complete the length prefix, then the packet, from pending bytes plus input.
+    if (m_pending.size() < kPrefixLen) {
+      const std::size_t n = std::min(kPrefixLen - m_pending.size(), input.size());
+      if (m_pending.empty() && input.size() >= kPrefixLen) {
+        // Fast path: the whole packet may be in `input`.
+        const std::uint32_t len = get_be32(input.data());
+        if (len > m_config.own_maxbuf || len < kMinPacket) {
+          return fatal(Errc::BadProtocol, "security layer packet length out of range");
+        }
+        if (input.size() - kPrefixLen >= len) {
+          if (const auto st = unseal_one(input.subspan(kPrefixLen, len)); !st) {
+            m_failed = true;
+            return st.error();
+          }
+          input = input.subspan(kPrefixLen + len);
+          continue;
+        }
+      }
+      m_pending.insert(m_pending.end(), input.begin(), input.begin() + static_cast<long>(n));
+      input = input.subspan(n);
+      if (m_pending.size() < kPrefixLen) {
+        break;
+      }
+      const std::uint32_t len = get_be32(m_pending.data());
+      if (len > m_config.own_maxbuf || len < kMinPacket) {
+        return fatal(Errc::BadProtocol, "security layer packet length out of range");
+      }
+      m_pending.reserve(kPrefixLen + len);
+    }
+    const std::uint32_t len = get_be32(m_pending.data());
+    const std::size_t want = kPrefixLen + len - m_pending.size();
+    const std::size_t n = std::min(want, input.size());
+    m_pending.insert(m_pending.end(), input.begin(), input.begin() + static_cast<long>(n));
+    input = input.subspan(n);
+    if (m_pending.size() == kPrefixLen + len) {
+      const auto st = unseal_one(ByteView(m_pending).subspan(kPrefixLen));
+      OPENSSL_cleanse(m_pending.data(), m_pending.size());
+      m_pending.clear();
+      if (!st) {
+        m_failed = true;
+        return st.error();
+      }
+    }
+  }
+  return ByteView(m_out_decoded);
+}
+
+Status SecurityLayer::unseal_one(ByteView packet) {
+  Direction& d = *m_recv;
+  // Spec §7.5 order: type and seq, block alignment, decrypt, padding, constant-time MAC.
+  const std::uint8_t* trailer = packet.data() + packet.size() - kTrailerLen;
+  if (trailer[0] != 0 || trailer[1] != 1) {
+    return fail(Errc::BadProtocol, "security layer packet has an unknown type");
+  }
+  if (d.seq_exhausted || get_be32(trailer + 2) != d.seq) {
+    return fail(Errc::BadProtocol, "security layer packet out of sequence");
+  }
+  const std::size_t body = packet.size() - kTrailerLen;
+  const std::size_t iv = m_config.qop == Qop::AuthConf ? explicit_iv_len(m_config.cipher) : 0;
+  if (m_block > 1 && (body % m_block != 0 || body < iv + m_block)) {
+    return fail(Errc::BadProtocol, "security layer packet is not a whole number of blocks");
+  }
+  const std::size_t start = m_out_decoded.size();
+  m_out_decoded.resize(start + body);
+  std::uint8_t* plain = m_out_decoded.data() + start;
+  if (d.cipher) {
+    int out_len = 0;
+    if (EVP_DecryptUpdate(d.cipher.get(), plain, &out_len, packet.data(),
+                          static_cast<int>(body)) != 1 ||
+        static_cast<std::size_t>(out_len) != body) {
+      m_out_decoded.resize(start);
+      return fail(Errc::Internal, "decryption failed");
+    }
+  } else {
+    std::memcpy(plain, packet.data(), body);
+  }
+  // Padding: p = the octet before the MAC, 1..block, every pad octet equal to p. On bad padding
+  // the MAC is still computed (over a message of zero padding) and one error covers both, so the
+  // receiver gives no padding oracle (bis-07 §3.8).
+  std::size_t pad = 0;
+  bool pad_ok = true;
+  const std::size_t content = body - kMacLen - iv;  // msg + pad
+  if (m_block > 1) {
+    const std::size_t p = plain[iv + content - 1];
+    pad_ok = p >= 1 && p <= m_block && p <= content;
+    unsigned bad = pad_ok ? 0U : 1U;
+    for (std::size_t i = 0; i < m_block && i < content; ++i) {
+      const bool in_pad = i < p;
+      bad |= static_cast<unsigned>(in_pad && plain[iv + content - 1 - i] != p);
+    }
+    pad_ok = bad == 0;
+    pad = pad_ok ? p : 0;
+  }
+  const std::size_t msg_len = content - pad;
+  std::array<std::uint8_t, kMacLen> expect{};
+  const bool mac_ran = d.mac10({plain + iv, msg_len}, expect.data());
+  const bool mac_ok = CRYPTO_memcmp(expect.data(), plain + iv + content, kMacLen) == 0;
+  if (!mac_ran || !(mac_ok & pad_ok)) {
+    OPENSSL_cleanse(plain, body);
+    m_out_decoded.resize(start);
+    return fail(Errc::BadProtocol, "security layer packet failed its integrity check");
+  }
+  if (iv > 0) {
+    std::memmove(plain, plain + iv, msg_len);
+  }
+  m_out_decoded.resize(start + msg_len);
+  d.advance();
+  return {};
+}
+
+}  // namespace digestmd5

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// security_layer.hpp: the auth-int and auth-conf packet layer (spec §7, §8).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "cipher_table.hpp"
+#include "crypto.hpp"
+#include "digest.hpp"
+#include "errc.hpp"
+#include "secure.hpp"
+
+namespace digestmd5 {
+
+enum class Role { Client, Server };
+
+// LayerConfig describes a negotiated layer. `peer_maxbuf` is the largest packet length L the
+// peer accepts; `own_maxbuf` the largest we accept (what we announced).
+struct LayerConfig {
+  Role role = Role::Client;
+  Qop qop = Qop::AuthInt;  // AuthInt or AuthConf
+  std::optional<CipherId> cipher;
+  std::uint32_t peer_maxbuf = 65536;
+  std::uint32_t own_maxbuf = 65536;
+};
+
+// max_plaintext returns the largest message that fits one packet of at most `peer_maxbuf`
+// octets (exact, counting the worst-case padding), or 0 when none fits.
+std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32_t peer_maxbuf);
+
+// SecurityLayer seals outgoing messages into packets and unseals the incoming byte stream.
+// Output views point into buffers the layer owns; they stay valid until the next call of the
+// same direction. Any receive error is fatal: later decode() calls fail too.
+class SecurityLayer {
+ public:
+  // create keys both directions. It fails with Unavailable if the cipher is not available
+  // and TooWeak if no message fits in a packet of the peer's maxbuf.
+  static Result<std::unique_ptr<SecurityLayer>> create(std::shared_ptr<const Crypto> crypto,
+                                                       const LayerKeys& keys,
+                                                       const LayerConfig& config);
+  ~SecurityLayer();
+  SecurityLayer(const SecurityLayer&) = delete;
+  SecurityLayer& operator=(const SecurityLayer&) = delete;
+
+  // encode seals the concatenation of `parts` into as many packets as needed.
+  Result<ByteView> encode(std::span<const ByteView> parts);
+  // decode consumes any split of the packet stream and returns the plaintext of every packet
+  // completed by `input` (possibly empty).
+  Result<ByteView> decode(ByteView input);
+  // max_out is the largest message one packet carries (oparams->maxoutbuf).
+  [[nodiscard]] std::uint32_t max_out() const noexcept { return m_max_out; }
+
+  struct Direction;  // key schedule and counters of one direction (defined in the .cpp)
+
+ private:
+  SecurityLayer() = default;
+  Status seal_one(ByteView whole, std::span<const ByteView> parts, std::size_t offset,
+                  std::size_t len);
+  Status unseal_one(ByteView packet);
+  Error fatal(Errc code, std::string_view message) noexcept;
+
+  std::shared_ptr<const Crypto> m_crypto;
+  LayerConfig m_config;
+  std::size_t m_block = 1;
+  std::uint32_t m_max_out = 0;
+  std::unique_ptr<Direction> m_send;
+  std::unique_ptr<Direction> m_recv;
+  Bytes m_out_encoded;
+  Bytes m_out_decoded;
+  Bytes m_pending;  // a partial packet (length prefix included) awaiting more input
+  bool m_failed = false;
+};
+
+// des_key_with_parity spreads 7 key octets over 8, setting odd parity in bit 0 (spec §7.2).
+std::array<std::uint8_t, 8> des_key_with_parity(std::span<const std::uint8_t, 7> in) noexcept;
+
+}  // namespace digestmd5

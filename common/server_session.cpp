@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// server_session.cpp: challenge generation and response verification.
+#include "server_session.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "digest.hpp"
+#include "directive_list.hpp"
+
+namespace digestmd5 {
+namespace {
+
+constexpr std::size_t kNonceOctets = 32;
+
+std::uint32_t clamp_maxbuf(unsigned maxbufsize) noexcept {
+  return static_cast<std::uint32_t>(std::min<unsigned>(maxbufsize, kMaxMaxbuf));
+}
+
+}  // namespace
+
+ServerSession::ServerSession(std::shared_ptr<const Crypto> crypto, ServerOptions options)
+    : m_crypto(std::move(crypto)), m_options(std::move(options)) {}
+
+ServerSession::~ServerSession() = default;
+
+Result<StepOutput> ServerSession::step(ServerHost& host, std::string_view input) {
+  switch (m_state) {
+    case State::Start:
+      // Initial client data (subsequent authentication) is not supported: always challenge.
+      return issue_challenge(host);
+    case State::AwaitResponse: {
+      auto r = verify_response(host, input);
+      m_state = r ? State::Done : State::Failed;
+      return r;
+    }
+    case State::Done:
+    case State::Failed:
+      break;
+  }
+  return report(host, fail(Errc::BadProtocol, "DIGEST-MD5 exchange already finished"));
+}
+
+Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
+  const SecurityProps props = host.props();
+  m_window = ssf_window(props);
+  if (props.maxbufsize != 0 && props.maxbufsize < kMinMaxbuf) {
+    m_window = SsfWindow{};  // no packet fits such a buffer
+  }
+  m_own_maxbuf = props.maxbufsize == 0 ? kDefaultMaxbuf : clamp_maxbuf(props.maxbufsize);
+  auto offer = make_offer(m_window, m_options.ciphers.intersect(m_crypto->available()));
+  if (!offer) {
+    return report(host, offer.error());
+  }
+  m_offer = *offer;
+
+  std::array<std::uint8_t, kNonceOctets> random{};
+  if (const auto st = m_crypto->random(random); !st) {
+    return report(host, st.error());
+  }
+  m_nonce = base64(random);
+
+  m_realms = m_options.realms;
+  if (m_realms.empty()) {
+    m_realms.emplace_back(!host.user_realm().empty() ? host.user_realm() : host.server_fqdn());
+  }
+
+  Challenge c;
+  c.nonce = m_nonce;
+  c.realms = m_realms;
+  c.qops = m_offer.qops;
+  c.ciphers = m_offer.ciphers;
+  c.utf8 = true;
+  if (m_own_maxbuf != kDefaultMaxbuf) {
+    c.maxbuf = m_own_maxbuf;
+  }
+  auto text = format_challenge(c);
+  if (!text) {
+    return report(host, text.error());
+  }
+  m_out = std::move(*text);
+  m_state = State::AwaitResponse;
+  return StepOutput{m_out, false};
+}
+
+Status ServerSession::check_digest_uri(std::string_view uri, std::string_view service) const {
+  // digest-uri = serv-type "/" host [ "/" serv-name ]  (RFC 2831 §2.1.2)
+  const auto slash = uri.find('/');
+  if (slash == std::string_view::npos || !iequals(uri.substr(0, slash), service)) {
+    return fail(Errc::BadProtocol, "digest-uri does not name this service");
+  }
+  if (m_options.hosts.empty()) {
+    return {};
+  }
+  auto host = uri.substr(slash + 1);
+  host = host.substr(0, host.find('/'));
+  for (const auto& h : m_options.hosts) {
+    if (iequals(host, h)) {
+      return {};
+    }
+  }
+  return fail(Errc::BadProtocol, "digest-uri does not name this host");
+}
+
+Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_view input) {
+  auto parsed = parse_response(input);
+  if (!parsed) {
+    return report(host, parsed.error());
+  }
+  const Response& r = *parsed;
+  // [bis-07] §3.3: the nonce must be the one we issued; hash our stored copy.
+  if (!ct_equal(r.nonce, m_nonce)) {
+    return report(host, fail(Errc::BadProtocol, "response nonce does not match the challenge"));
+  }
+  // RFC 2831 §2.1.2.1: on an initial authentication nc-value is 00000001.
+  if (r.nc != 1) {
+    return report(host, fail(Errc::BadProtocol, "nc is not 00000001 on initial authentication"));
+  }
+  if (!r.realm && !m_realms.empty()) {
+    return report(host, fail(Errc::BadProtocol, "response has no realm"));
+  }
+  if (const auto st = check_digest_uri(r.digest_uri, host.service()); !st) {
+    return report(host, st.error());
+  }
+  if (!m_offer.qops.has(r.qop)) {
+    return report(host, fail(Errc::BadProtocol, "client chose a qop that was not offered"));
+  }
+  if (r.qop == Qop::AuthConf && !m_offer.ciphers.has(*r.cipher)) {
+    return report(host, fail(Errc::BadProtocol, "client chose a cipher that was not offered"));
+  }
+  const std::string realm = r.realm.value_or("");
+  // Cyrus: a client that picks a realm other than our default is looked up as user@realm.
+  std::string lookup_name = r.username;
+  if (!realm.empty() && realm != m_realms.front()) {
+    lookup_name += "@" + realm;
+  }
+  const std::string_view authzid = r.authzid ? std::string_view(*r.authzid) : "";
+  if (r.authzid && r.authzid->empty()) {
+    host.log(LogLevel::Warn, "client sent an empty authzid; treated as none");
+  }
+  auto secret = host.canonicalise_and_fetch(lookup_name, authzid);
+  if (!secret) {
+    return report(host, secret.error());
+  }
+
+  const ResponseInputs inputs{m_nonce, r.nc, r.cnonce, r.qop_for_hash(), r.digest_uri, r.qop};
+  const auto verify = [&](const Digest16& ss) -> std::optional<Digest16> {
+    Digest16 ha1 = compute_ha1(*m_crypto, ss, m_nonce, r.cnonce, r.authzid);
+    const auto expect = compute_response(*m_crypto, ha1, inputs, Proof::ClientResponse);
+    if (ct_equal(expect, r.response)) {
+      return ha1;
+    }
+    return std::nullopt;
+  };
+  std::optional<Digest16> ha1;
+  if (secret->kind == StoredSecret::Kind::Ss) {
+    Digest16 ss;
+    std::copy(secret->bytes.begin(), secret->bytes.end(), ss.data());
+    ha1 = verify(ss);
+  } else {
+    const SecretInputs si{r.username, realm, ByteView(secret->bytes)};
+    bool converted = false;
+    ha1 = verify(compute_ss(*m_crypto, si, true, &converted));
+    // spec §4.2: retry with the raw UTF-8 octets when the down-conversion changed anything.
+    if (!ha1 && converted) {
+      ha1 = verify(compute_ss(*m_crypto, si, false));
+    }
+  }
+  if (!ha1) {
+    return report(host, fail(Errc::BadAuth, "client response does not match"));
+  }
+
+  m_outcome.qop = r.qop;
+  m_outcome.cipher = r.cipher;
+  m_outcome.ssf = Choice{r.qop, r.cipher}.ssf();
+  if (r.qop != Qop::Auth) {
+    const LayerKeys keys = derive_keys(*m_crypto, *ha1, r.cipher);
+    const LayerConfig cfg{Role::Server, r.qop, r.cipher, r.maxbuf.value_or(kDefaultMaxbuf),
+                          m_own_maxbuf};
+    auto layer = SecurityLayer::create(m_crypto, keys, cfg);
+    if (!layer) {
+      return report(host, layer.error());
+    }
+    m_layer = std::move(*layer);
+    m_outcome.max_out = m_layer->max_out();
+  }
+  m_out = format_response_auth(compute_response(*m_crypto, *ha1, inputs, Proof::ServerRspauth));
+  std::string note = "authenticated with qop=";
+  note += qop_name(r.qop);
+  if (r.cipher) {
+    note += " cipher=";
+    note += cipher_info(*r.cipher).name;
+  }
+  host.log(LogLevel::Note, note);
+  return StepOutput{m_out, true};
+}
+
+}  // namespace digestmd5

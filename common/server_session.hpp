@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// server_session.hpp: the server side of DIGEST-MD5 (spec §3, §4.5, §9).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto.hpp"
+#include "host.hpp"
+#include "messages.hpp"
+#include "security_layer.hpp"
+
+namespace digestmd5 {
+
+// ServerOptions are read from the application's configuration once per connection.
+struct ServerOptions {
+  std::vector<std::string> realms;  // realms to offer; empty = user_realm, else server FQDN
+  std::vector<std::string> hosts;   // accepted digest-uri hosts; empty = no host check
+  CipherSet ciphers = CipherSet::all();  // allow-list
+};
+
+// StepOutput is a view into session-owned storage, valid until the next step or destruction.
+struct StepOutput {
+  std::string_view data;
+  bool done = false;
+};
+
+// Outcome describes a finished authentication.
+struct Outcome {
+  Qop qop = Qop::Auth;
+  std::optional<CipherId> cipher;
+  unsigned ssf = 0;
+  std::uint32_t max_out = 0;  // 0 without a layer
+};
+
+class ServerSession {
+ public:
+  ServerSession(std::shared_ptr<const Crypto> crypto, ServerOptions options);
+  ~ServerSession();
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  // step runs the next step: the first call returns the challenge, the second verifies the
+  // response and returns response-auth with done = true.
+  Result<StepOutput> step(ServerHost& host, std::string_view input);
+
+  [[nodiscard]] const Outcome& outcome() const noexcept { return m_outcome; }
+  // layer is the installed security layer, or nullptr for qop=auth or before success.
+  [[nodiscard]] SecurityLayer* layer() noexcept { return m_layer.get(); }
+  // nonce exposes the challenge nonce (tests drive step 2 with it).
+  [[nodiscard]] std::string_view nonce() const noexcept { return m_nonce; }
+
+ private:
+  enum class State { Start, AwaitResponse, Done, Failed };
+  Result<StepOutput> issue_challenge(ServerHost& host);
+  Result<StepOutput> verify_response(ServerHost& host, std::string_view input);
+  Status check_digest_uri(std::string_view uri, std::string_view service) const;
+
+  std::shared_ptr<const Crypto> m_crypto;
+  ServerOptions m_options;
+  State m_state = State::Start;
+  std::string m_nonce;
+  std::vector<std::string> m_realms;
+  Offer m_offer;
+  SsfWindow m_window;
+  std::uint32_t m_own_maxbuf = kDefaultMaxbuf;
+  std::string m_out;
+  Outcome m_outcome;
+  std::unique_ptr<SecurityLayer> m_layer;
+};
+
+}  // namespace digestmd5

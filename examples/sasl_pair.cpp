@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// sasl_pair.cpp: in-process libsasl2 client/server pair with an embedded auxprop store.
+#include "sasl_pair.hpp"
+
+#include <sasl/prop.h>
+#include <sasl/saslplug.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+namespace saslpair {
+namespace {
+
+std::mutex g_mutex;
+std::string g_plugin_dir;
+std::vector<User> g_users;
+std::vector<std::string> g_log;
+bool g_initialised = false;
+char g_store_name[] = "saslpair";
+
+int get_path(void* /*context*/, const char** path) {
+  *path = g_plugin_dir.c_str();
+  return SASL_OK;
+}
+
+int log_line(void* /*context*/, int level, const char* message) {
+  const std::lock_guard lock(g_mutex);
+  g_log.push_back(std::to_string(level) + " " + (message != nullptr ? message : ""));
+  return SASL_OK;
+}
+
+// Global options: only our mechanism, only our store.
+int global_getopt(void* /*context*/, const char* /*plugin*/, const char* option,
+                  const char** result, unsigned* len) {
+  if (std::strcmp(option, "mech_list") == 0) {
+    *result = "DIGEST-MD5";
+  } else if (std::strcmp(option, "auxprop_plugin") == 0) {
+    *result = g_store_name;
+  } else {
+    return SASL_FAIL;
+  }
+  if (len != nullptr) {
+    *len = static_cast<unsigned>(std::strlen(*result));
+  }
+  return SASL_OK;
+}
+
+// Per-connection options come from Side::options.
+int side_getopt(void* context, const char* plugin, const char* option, const char** result,
+                unsigned* len) {
+  const auto* side = static_cast<const Side*>(context);
+  if (const auto it = side->options.find(option); it != side->options.end()) {
+    *result = it->second.c_str();
+    if (len != nullptr) {
+      *len = static_cast<unsigned>(it->second.size());
+    }
+    return SASL_OK;
+  }
+  return global_getopt(nullptr, plugin, option, result, len);
+}
+
+int store_lookup(void* /*glob*/, sasl_server_params_t* sparams, unsigned flags, const char* user,
+                 unsigned ulen) {
+  if ((flags & SASL_AUXPROP_AUTHZID) != 0) {
+    return SASL_OK;
+  }
+  const std::string name(user, ulen);
+  const User* found = nullptr;
+  {
+    const std::lock_guard lock(g_mutex);
+    // Entries without a realm match any realm, as a single-realm store would.
+    const std::string bare = name.substr(0, name.find('@'));
+    for (const auto& u : g_users) {
+      if (u.name == name || u.name == bare) {
+        found = &u;
+      }
+    }
+  }
+  if (found == nullptr) {
+    return SASL_NOUSER;
+  }
+  const propval* to_fetch = sparams->utils->prop_get(sparams->propctx);
+  for (const propval* p = to_fetch; p != nullptr && p->name != nullptr; ++p) {
+    if (std::strcmp(p->name, SASL_AUX_PASSWORD) == 0) {
+      if (p->values != nullptr) {
+        sparams->utils->prop_erase(sparams->propctx, p->name);
+      }
+      sparams->utils->prop_set(sparams->propctx, p->name, found->password.c_str(),
+                               static_cast<int>(found->password.size()));
+    }
+  }
+  return SASL_OK;
+}
+
+int store_init(const sasl_utils_t* /*utils*/, int max_version, int* out_version,
+               sasl_auxprop_plug_t** plug, const char* /*name*/) {
+  static sasl_auxprop_plug_t store{};
+  if (max_version < SASL_AUXPROP_PLUG_VERSION) {
+    return SASL_BADVERS;
+  }
+  store.auxprop_lookup = &store_lookup;
+  store.name = g_store_name;
+  *out_version = SASL_AUXPROP_PLUG_VERSION;
+  *plug = &store;
+  return SASL_OK;
+}
+
+using Proc = int (*)();
+template <typename F>
+Proc as_proc(F f) {
+  // void(*)() is GCC's sanctioned generic function pointer type for such casts.
+  return reinterpret_cast<Proc>(reinterpret_cast<void (*)()>(f));
+}
+
+// Client callbacks answer from Options unless prompts were asked for.
+int client_simple(void* context, int id, const char** result, unsigned* len) {
+  const auto* o = static_cast<const Options*>(context);
+  const std::string& v = id == SASL_CB_USER ? o->authzid : o->authid;
+  *result = v.c_str();
+  if (len != nullptr) {
+    *len = static_cast<unsigned>(v.size());
+  }
+  return SASL_OK;
+}
+
+int client_secret(sasl_conn_t* /*conn*/, void* context, int /*id*/, sasl_secret_t** psecret) {
+  // The secret must outlive the step; keep one per thread of the demo/test (never freed early).
+  thread_local std::vector<unsigned char> storage;
+  const auto* o = static_cast<const Options*>(context);
+  storage.assign(sizeof(sasl_secret_t) + o->password.size(), 0);
+  auto* secret = reinterpret_cast<sasl_secret_t*>(storage.data());
+  secret->len = o->password.size();
+  std::memcpy(secret->data, o->password.data(), o->password.size());
+  *psecret = secret;
+  return SASL_OK;
+}
+
+int client_realm(void* context, int /*id*/, const char** availrealms, const char** result) {
+  const auto* o = static_cast<const Options*>(context);
+  if (!o->realm.empty()) {
+    *result = o->realm.c_str();
+  } else {
+    *result = availrealms != nullptr ? availrealms[0] : nullptr;
+  }
+  return SASL_OK;
+}
+
+int proxy_policy(sasl_conn_t* conn, void* context, const char* requested, unsigned rlen,
+                 const char* auth_identity, unsigned alen, const char* /*def_realm*/,
+                 unsigned /*urlen*/, propctx* /*propctx*/) {
+  const auto* o = static_cast<const Options*>(context);
+  const std::string authzid(requested, rlen);
+  const std::string authid(auth_identity, alen);
+  if (authzid == authid) {
+    return SASL_OK;
+  }
+  for (const auto& [from, to] : o->proxies) {
+    if (from == authid && to == authzid) {
+      return SASL_OK;
+    }
+  }
+  sasl_seterror(conn, 0, "proxy authorization refused");
+  return SASL_NOAUTHZ;
+}
+
+sasl_security_properties_t props_of(const Side& s) {
+  sasl_security_properties_t p{};
+  p.min_ssf = s.min_ssf;
+  p.max_ssf = s.max_ssf;
+  p.maxbufsize = s.maxbufsize;
+  return p;
+}
+
+}  // namespace
+
+int init(const std::string& plugin_dir) {
+  if (g_initialised) {
+    return SASL_OK;
+  }
+  g_plugin_dir = plugin_dir;
+  static sasl_callback_t global[] = {
+      {SASL_CB_GETPATH, as_proc(&get_path), nullptr},
+      {SASL_CB_LOG, as_proc(&log_line), nullptr},
+      {SASL_CB_GETOPT, as_proc(&global_getopt), nullptr},
+      {SASL_CB_LIST_END, nullptr, nullptr},
+  };
+  int rc = sasl_server_init(global, "saslpair");
+  if (rc != SASL_OK) {
+    return rc;
+  }
+  rc = sasl_auxprop_add_plugin(g_store_name, &store_init);
+  if (rc != SASL_OK) {
+    return rc;
+  }
+  rc = sasl_client_init(global);
+  g_initialised = rc == SASL_OK;
+  return rc;
+}
+
+void set_users(std::vector<User> users) {
+  const std::lock_guard lock(g_mutex);
+  g_users = std::move(users);
+}
+
+std::vector<std::string> take_log() {
+  const std::lock_guard lock(g_mutex);
+  return std::exchange(g_log, {});
+}
+
+Pair::Pair(Options options) : m_options(std::move(options)) {
+  void* ctx = &m_options;
+  m_client_callbacks.push_back({SASL_CB_GETOPT, as_proc(&side_getopt), &m_options.client});
+  if (m_options.use_prompts) {
+    for (const int id : {SASL_CB_AUTHNAME, SASL_CB_USER, SASL_CB_PASS}) {
+      m_client_callbacks.push_back({static_cast<unsigned long>(id), nullptr, nullptr});
+    }
+  } else {
+    m_client_callbacks.push_back({SASL_CB_AUTHNAME, as_proc(&client_simple), ctx});
+    m_client_callbacks.push_back({SASL_CB_USER, as_proc(&client_simple), ctx});
+    m_client_callbacks.push_back({SASL_CB_PASS, as_proc(&client_secret), ctx});
+    m_client_callbacks.push_back({SASL_CB_GETREALM, as_proc(&client_realm), ctx});
+  }
+  m_client_callbacks.push_back({SASL_CB_LIST_END, nullptr, nullptr});
+  m_server_callbacks.push_back({SASL_CB_GETOPT, as_proc(&side_getopt), &m_options.server});
+  m_server_callbacks.push_back({SASL_CB_PROXY_POLICY, as_proc(&proxy_policy), ctx});
+  m_server_callbacks.push_back({SASL_CB_LIST_END, nullptr, nullptr});
+
+  const char* realm = m_options.user_realm.empty() ? nullptr : m_options.user_realm.c_str();
+  if (sasl_client_new(m_options.service.c_str(), m_options.fqdn.c_str(), nullptr, nullptr,
+                      m_client_callbacks.data(), 0, &m_client) != SASL_OK) {
+    m_client = nullptr;
+  }
+  if (sasl_server_new(m_options.service.c_str(), m_options.fqdn.c_str(), realm, nullptr, nullptr,
+                      m_server_callbacks.data(), m_options.success_data ? SASL_SUCCESS_DATA : 0,
+                      &m_server) != SASL_OK) {
+    m_server = nullptr;
+  }
+  if (m_client != nullptr) {
+    const auto p = props_of(m_options.client);
+    sasl_setprop(m_client, SASL_SEC_PROPS, &p);
+  }
+  if (m_server != nullptr) {
+    const auto p = props_of(m_options.server);
+    sasl_setprop(m_server, SASL_SEC_PROPS, &p);
+  }
+}
+
+Pair::~Pair() {
+  sasl_dispose(&m_client);
+  sasl_dispose(&m_server);
+}
+
+void Pair::inject(std::size_t index, std::string replacement) {
+  m_injections[index] = std::move(replacement);
+}
+
+std::string Pair::deliver(std::size_t index, const char* data, unsigned len) {
+  std::string text = data != nullptr ? std::string(data, len) : std::string();
+  if (const auto it = m_injections.find(index); it != m_injections.end()) {
+    text = it->second;
+  }
+  m_transcript.push_back({index % 2 == 0 ? "S" : "C", text});
+  return text;
+}
+
+int Pair::client_step(const char* in, unsigned inlen, const char** out, unsigned* outlen) {
+  sasl_interact_t* prompts = nullptr;
+  for (int round = 0; round < 4; ++round) {
+    const int rc = sasl_client_step(m_client, in, inlen, &prompts, out, outlen);
+    if (rc != SASL_INTERACT) {
+      return rc;
+    }
+    for (sasl_interact_t* p = prompts; p != nullptr && p->id != SASL_CB_LIST_END; ++p) {
+      const std::string* v = nullptr;
+      switch (p->id) {
+        case SASL_CB_AUTHNAME:
+          v = &m_options.authid;
+          break;
+        case SASL_CB_USER:
+          v = &m_options.authzid;
+          break;
+        case SASL_CB_PASS:
+          v = &m_options.password;
+          break;
+        case SASL_CB_GETREALM:
+          v = &m_options.realm;
+          break;
+        default:
+          break;
+      }
+      if (p->id == SASL_CB_GETREALM && m_options.realm.empty() && p->defresult != nullptr) {
+        p->result = p->defresult;
+        p->len = static_cast<unsigned>(std::strlen(p->defresult));
+      } else if (v != nullptr) {
+        p->result = v->c_str();
+        p->len = static_cast<unsigned>(v->size());
+      }
+    }
+  }
+  return SASL_INTERACT;
+}
+
+int Pair::run() {
+  if (m_client == nullptr || m_server == nullptr) {
+    return SASL_FAIL;
+  }
+  const char* out = nullptr;
+  unsigned outlen = 0;
+  const char* mech = nullptr;
+  sasl_interact_t* prompts = nullptr;
+  m_client_rc = sasl_client_start(m_client, "DIGEST-MD5", &prompts, &out, &outlen, &mech);
+  if (m_client_rc != SASL_CONTINUE && m_client_rc != SASL_OK) {
+    return m_client_rc;
+  }
+  const char* sout = nullptr;
+  unsigned soutlen = 0;
+  m_server_rc = sasl_server_start(m_server, "DIGEST-MD5", out, outlen, &sout, &soutlen);
+  std::size_t index = 0;
+  while (m_server_rc == SASL_CONTINUE || m_server_rc == SASL_OK) {
+    if (m_server_rc == SASL_OK && m_client_rc == SASL_OK && soutlen == 0 &&
+        m_injections.count(index) == 0) {
+      break;
+    }
+    const std::string to_client = deliver(index++, sout, soutlen);
+    m_client_rc = client_step(to_client.data(), static_cast<unsigned>(to_client.size()), &out,
+                              &outlen);
+    if (m_client_rc != SASL_OK && m_client_rc != SASL_CONTINUE) {
+      return m_client_rc;
+    }
+    if (m_server_rc == SASL_OK) {
+      break;
+    }
+    const std::string to_server = deliver(index++, out, outlen);
+    m_server_rc = sasl_server_step(m_server, to_server.data(),
+                                   static_cast<unsigned>(to_server.size()), &sout, &soutlen);
+    if (index > 8) {
+      return SASL_FAIL;
+    }
+  }
+  if (m_server_rc != SASL_OK) {
+    return m_server_rc;
+  }
+  return m_client_rc;
+}
+
+std::string Pair::client_error() const {
+  const char* e = m_client != nullptr ? sasl_errdetail(m_client) : nullptr;
+  return e != nullptr ? e : "";
+}
+std::string Pair::server_error() const {
+  const char* e = m_server != nullptr ? sasl_errdetail(m_server) : nullptr;
+  return e != nullptr ? e : "";
+}
+
+unsigned Pair::ssf(bool server_side) const {
+  const void* v = nullptr;
+  if (sasl_getprop(server_side ? m_server : m_client, SASL_SSF, &v) != SASL_OK || v == nullptr) {
+    return 0;
+  }
+  return *static_cast<const sasl_ssf_t*>(v);
+}
+
+unsigned Pair::maxoutbuf(bool server_side) const {
+  const void* v = nullptr;
+  if (sasl_getprop(server_side ? m_server : m_client, SASL_MAXOUTBUF, &v) != SASL_OK ||
+      v == nullptr) {
+    return 0;
+  }
+  return *static_cast<const unsigned*>(v);
+}
+
+std::string Pair::server_username() const {
+  const void* v = nullptr;
+  if (sasl_getprop(m_server, SASL_USERNAME, &v) != SASL_OK || v == nullptr) {
+    return "";
+  }
+  return static_cast<const char*>(v);
+}
+
+std::string Pair::server_authid() const {
+  const void* v = nullptr;
+  if (sasl_getprop(m_server, SASL_AUTHUSER, &v) != SASL_OK || v == nullptr) {
+    return "";
+  }
+  return static_cast<const char*>(v);
+}
+
+}  // namespace saslpair

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// sasl_pair.hpp: a libsasl2 client and server in one process, talking DIGEST-MD5 through the
+// plugin found in a given directory, with an embedded user store (used by the demo and tests).
+#pragma once
+
+#include <sasl/sasl.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace saslpair {
+
+struct User {
+  std::string name;      // as looked up: "alice" or "alice@REALM"
+  std::string password;  // stored as userPassword
+};
+
+// init starts libsasl2 (client and server) once per process, loading plugins only from
+// `plugin_dir`, and registers the embedded auxprop store. It returns a SASL code.
+int init(const std::string& plugin_dir);
+// set_users replaces the embedded store.
+void set_users(std::vector<User> users);
+// take_log returns and clears the log lines libsasl2 and the plugin wrote.
+std::vector<std::string> take_log();
+
+struct Side {
+  sasl_ssf_t min_ssf = 0;
+  sasl_ssf_t max_ssf = 256;
+  unsigned maxbufsize = 65536;
+  std::map<std::string, std::string> options;  // getopt answers (e.g. digestmd5_ciphers)
+};
+
+struct Options {
+  std::string service = "imap";
+  std::string fqdn = "mail.example.com";
+  std::string user_realm;  // server's user_realm; empty = none
+  std::string authid = "alice";
+  std::string authzid;     // empty = none
+  std::string password = "wonderland";
+  std::string realm;       // client's realm answer; empty = let the plugin choose
+  bool use_prompts = false;  // answer through SASL_INTERACT prompts instead of callbacks
+  bool success_data = true;  // server may send rspauth with the outcome
+  std::vector<std::pair<std::string, std::string>> proxies;  // allowed authid -> authzid
+  Side client;
+  Side server;
+};
+
+struct Message {
+  std::string from;  // "S" or "C"
+  std::string text;
+};
+
+// Pair owns one client and one server connection.
+class Pair {
+ public:
+  explicit Pair(Options options);
+  ~Pair();
+  Pair(const Pair&) = delete;
+  Pair& operator=(const Pair&) = delete;
+
+  // run performs the exchange; it returns SASL_OK when both sides finished successfully.
+  int run();
+  // inject, when set, replaces the message of step `index` (0 = challenge, 1 = response,
+  // 2 = response-auth) before delivery.
+  void inject(std::size_t index, std::string replacement);
+
+  [[nodiscard]] const std::vector<Message>& transcript() const { return m_transcript; }
+  [[nodiscard]] int client_rc() const { return m_client_rc; }
+  [[nodiscard]] int server_rc() const { return m_server_rc; }
+  [[nodiscard]] std::string client_error() const;
+  [[nodiscard]] std::string server_error() const;
+  [[nodiscard]] sasl_conn_t* client() const { return m_client; }
+  [[nodiscard]] sasl_conn_t* server() const { return m_server; }
+  [[nodiscard]] unsigned ssf(bool server_side) const;
+  [[nodiscard]] unsigned maxoutbuf(bool server_side) const;
+  [[nodiscard]] std::string server_username() const;  // SASL_USERNAME on the server
+  [[nodiscard]] std::string server_authid() const;    // SASL_AUTHUSER on the server
+
+ private:
+  int client_step(const char* in, unsigned inlen, const char** out, unsigned* outlen);
+  std::string deliver(std::size_t index, const char* data, unsigned len);
+
+  Options m_options;
+  std::vector<sasl_callback_t> m_client_callbacks;
+  std::vector<sasl_callback_t> m_server_callbacks;
+  sasl_conn_t* m_client = nullptr;
+  sasl_conn_t* m_server = nullptr;
+  std::vector<Message> m_transcript;
+  std::map<std::size_t, std::string> m_injections;
+  int m_client_rc = SASL_CONTINUE;
+  int m_server_rc = SASL_CONTINUE;
+};
+
+}  // namespace saslpair

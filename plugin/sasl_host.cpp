@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// sasl_host.cpp: logging, options, user store, callbacks and prompts through libsasl2.
+#include "sasl_host.hpp"
+
+#include <sasl/prop.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace digestmd5::plugin {
+namespace {
+
+constexpr int sasl_level(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::Error:
+      return SASL_LOG_ERR;
+    case LogLevel::Fail:
+      return SASL_LOG_FAIL;
+    case LogLevel::Warn:
+      return SASL_LOG_WARN;
+    case LogLevel::Note:
+      return SASL_LOG_NOTE;
+    case LogLevel::Debug:
+      return SASL_LOG_DEBUG;
+  }
+  return SASL_LOG_ERR;
+}
+
+// find_prompt returns the application's answer to a prompt we created, or nullptr.
+const sasl_interact_t* find_prompt(sasl_interact_t** list, unsigned long id) noexcept {
+  if (list == nullptr || *list == nullptr) {
+    return nullptr;
+  }
+  for (const sasl_interact_t* p = *list; p->id != SASL_CB_LIST_END; ++p) {
+    if (p->id == id) {
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+// Answer is one piece of client identity: known, to be prompted for, or unavailable.
+struct Answer {
+  enum class State { Known, NeedPrompt, Unavailable } state = State::Unavailable;
+  SecureBytes value;
+};
+
+Answer from_prompt(const sasl_interact_t& p) {
+  Answer a;
+  a.state = Answer::State::Known;
+  if (p.result != nullptr) {
+    const auto* bytes = static_cast<const std::uint8_t*>(p.result);
+    a.value.assign(bytes, bytes + p.len);
+  }
+  return a;
+}
+
+Answer from_cstring(const char* s, unsigned len) {
+  Answer a;
+  a.state = Answer::State::Known;
+  if (s != nullptr) {
+    const std::size_t n = len != 0 ? len : std::strlen(s);
+    a.value.assign(s, s + n);
+  }
+  return a;
+}
+
+Result<Answer> get_simple(const sasl_utils_t* utils, sasl_interact_t** prompts, int id) {
+  if (const auto* p = find_prompt(prompts, static_cast<unsigned long>(id))) {
+    return from_prompt(*p);
+  }
+  sasl_getsimple_t* proc = nullptr;
+  void* context = nullptr;
+  const int rc = utils->getcallback(utils->conn, static_cast<unsigned long>(id),
+                                    reinterpret_cast<sasl_callback_ft*>(&proc), &context);
+  if (rc == SASL_INTERACT) {
+    return Answer{Answer::State::NeedPrompt, {}};
+  }
+  if (rc != SASL_OK || proc == nullptr) {
+    return Answer{};
+  }
+  const char* result = nullptr;
+  unsigned len = 0;
+  if (proc(context, id, &result, &len) != SASL_OK) {
+    return fail(Errc::BadParam, "the application's callback failed");
+  }
+  return from_cstring(result, len);
+}
+
+Result<Answer> get_password(const sasl_utils_t* utils, sasl_interact_t** prompts) {
+  if (const auto* p = find_prompt(prompts, SASL_CB_PASS)) {
+    return from_prompt(*p);
+  }
+  sasl_getsecret_t* proc = nullptr;
+  void* context = nullptr;
+  const int rc = utils->getcallback(utils->conn, SASL_CB_PASS,
+                                    reinterpret_cast<sasl_callback_ft*>(&proc), &context);
+  if (rc == SASL_INTERACT) {
+    return Answer{Answer::State::NeedPrompt, {}};
+  }
+  if (rc != SASL_OK || proc == nullptr) {
+    return Answer{};
+  }
+  sasl_secret_t* secret = nullptr;
+  if (proc(utils->conn, context, SASL_CB_PASS, &secret) != SASL_OK || secret == nullptr) {
+    return fail(Errc::BadParam, "the application's password callback failed");
+  }
+  Answer a;
+  a.state = Answer::State::Known;
+  a.value.assign(secret->data, secret->data + secret->len);
+  return a;
+}
+
+Result<Answer> get_realm(const sasl_utils_t* utils, sasl_interact_t** prompts,
+                         const std::vector<std::string>& offered, std::string_view fqdn) {
+  if (const auto* p = find_prompt(prompts, SASL_CB_GETREALM)) {
+    return from_prompt(*p);
+  }
+  sasl_getrealm_t* proc = nullptr;
+  void* context = nullptr;
+  const int rc = utils->getcallback(utils->conn, SASL_CB_GETREALM,
+                                    reinterpret_cast<sasl_callback_ft*>(&proc), &context);
+  if (rc == SASL_OK && proc != nullptr) {
+    std::vector<const char*> list;
+    for (const auto& r : offered) {
+      list.push_back(r.c_str());
+    }
+    list.push_back(nullptr);
+    const char* result = nullptr;
+    if (proc(context, SASL_CB_GETREALM, list.data(), &result) != SASL_OK) {
+      return fail(Errc::BadParam, "the application's realm callback failed");
+    }
+    if (result != nullptr) {
+      return from_cstring(result, 0);
+    }
+  }
+  // No callback answer: one offered realm is the answer, none means the server's FQDN
+  // (as Cyrus does); a choice among several needs the user.
+  if (offered.size() == 1) {
+    return from_cstring(offered.front().c_str(), 0);
+  }
+  if (offered.empty()) {
+    return from_cstring(std::string(fqdn).c_str(), static_cast<unsigned>(fqdn.size()));
+  }
+  if (rc == SASL_INTERACT) {
+    return Answer{Answer::State::NeedPrompt, {}};
+  }
+  return from_cstring(offered.front().c_str(), 0);
+}
+
+std::string to_string(const SecureBytes& b) { return std::string(b.begin(), b.end()); }
+
+}  // namespace
+
+void log_to(const sasl_utils_t* utils, LogLevel level, std::string_view message) {
+  // libsasl2's formatter knows only %s, %m, %z and %d, so pass a NUL-terminated copy.
+  if (utils != nullptr && utils->log != nullptr) {
+    const std::string text(message);
+    utils->log(utils->conn, sasl_level(level), "DIGEST-MD5: %s", text.c_str());
+  }
+}
+
+void error_to(const sasl_utils_t* utils, std::string_view message) {
+  if (utils != nullptr && utils->seterror != nullptr) {
+    const std::string text(message);
+    utils->seterror(utils->conn, SASL_NOLOG, "DIGEST-MD5: %s", text.c_str());
+  }
+}
+
+std::optional<std::string> read_option(const sasl_utils_t* utils, const char* name) {
+  if (utils == nullptr || utils->getopt == nullptr) {
+    return std::nullopt;
+  }
+  const char* value = nullptr;
+  unsigned len = 0;
+  if (utils->getopt(utils->getopt_context, "DIGEST-MD5", name, &value, &len) != SASL_OK ||
+      value == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(value, len != 0 ? len : std::strlen(value));
+}
+
+void SaslServerHost::log(LogLevel level, std::string_view message) {
+  log_to(m_params.utils, level, message);
+}
+void SaslServerHost::set_error(std::string_view message) { error_to(m_params.utils, message); }
+std::string_view SaslServerHost::service() const {
+  return m_params.service != nullptr ? m_params.service : "";
+}
+std::string_view SaslServerHost::server_fqdn() const {
+  return m_params.serverFQDN != nullptr ? m_params.serverFQDN : "";
+}
+std::string_view SaslServerHost::user_realm() const {
+  return m_params.user_realm != nullptr ? m_params.user_realm : "";
+}
+SecurityProps SaslServerHost::props() const {
+  return SecurityProps{m_params.props.min_ssf, m_params.props.max_ssf, m_params.external_ssf,
+                       m_params.props.maxbufsize};
+}
+
+Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view user,
+                                                            std::string_view authzid) {
+  const sasl_utils_t* utils = m_params.utils;
+  static const char* const kRequest[] = {SASL_AUX_PASSWORD, "*cmusaslsecretDIGEST-MD5", nullptr};
+  const char** request = const_cast<const char**>(kRequest);
+  if (utils->prop_request(m_params.propctx, request) != SASL_OK) {
+    return fail(Errc::Internal, "cannot request the user's secret");
+  }
+  const std::string user_z(user);
+  const std::string authzid_z(authzid);
+  unsigned flags = SASL_CU_AUTHID;
+  if (authzid.empty()) {
+    flags |= SASL_CU_AUTHZID;
+  }
+  // canon_user also runs the auxprop lookup that fills in the secret.
+  int rc = m_params.canon_user(utils->conn, user_z.c_str(), 0, flags, &m_oparams);
+  if (rc != SASL_OK) {
+    if (rc == SASL_NOUSER) {
+      return fail(Errc::NoUser, "user not found");
+    }
+    return fail(Errc::BadParam, "cannot canonicalise the authentication id");
+  }
+  if (!authzid.empty()) {
+    rc = m_params.canon_user(utils->conn, authzid_z.c_str(), 0, SASL_CU_AUTHZID, &m_oparams);
+    if (rc != SASL_OK) {
+      return fail(Errc::NoAuthz, "cannot canonicalise the authorization id");
+    }
+  }
+  std::array<propval, 2> values{};
+  if (utils->prop_getnames(m_params.propctx, request, values.data()) < 0) {
+    return fail(Errc::NoUser, "no secret in the user store");
+  }
+  StoredSecret secret;
+  const propval& password = values[0];
+  const propval& stored_ss = values[1];
+  if (password.name != nullptr && password.values != nullptr && password.values[0] != nullptr) {
+    const char* p = password.values[0];
+    secret.bytes.assign(p, p + std::strlen(p));
+  } else if (stored_ss.name != nullptr && stored_ss.values != nullptr &&
+             stored_ss.values[0] != nullptr && stored_ss.valsize >= 16) {
+    secret.kind = StoredSecret::Kind::Ss;
+    secret.bytes.assign(stored_ss.values[0], stored_ss.values[0] + 16);
+  } else {
+    utils->prop_erase(m_params.propctx, SASL_AUX_PASSWORD);
+    return fail(Errc::NoUser, "no secret in the user store");
+  }
+  utils->prop_erase(m_params.propctx, SASL_AUX_PASSWORD);
+  if (secret.bytes.empty()) {
+    return fail(Errc::NoUser, "the user's stored secret is empty");
+  }
+  return secret;
+}
+
+void SaslClientHost::log(LogLevel level, std::string_view message) {
+  log_to(m_params.utils, level, message);
+}
+void SaslClientHost::set_error(std::string_view message) { error_to(m_params.utils, message); }
+std::string_view SaslClientHost::service() const {
+  return m_params.service != nullptr ? m_params.service : "";
+}
+std::string_view SaslClientHost::server_fqdn() const {
+  return m_params.serverFQDN != nullptr ? m_params.serverFQDN : "";
+}
+SecurityProps SaslClientHost::props() const {
+  return SecurityProps{m_params.props.min_ssf, m_params.props.max_ssf, m_params.external_ssf,
+                       m_params.props.maxbufsize};
+}
+
+Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& offered_realms) {
+  const sasl_utils_t* utils = m_params.utils;
+  auto authid = get_simple(utils, m_prompt_need, SASL_CB_AUTHNAME);
+  if (!authid) {
+    return authid.error();
+  }
+  auto authzid = get_simple(utils, m_prompt_need, SASL_CB_USER);
+  if (!authzid) {
+    return authzid.error();
+  }
+  auto password = get_password(utils, m_prompt_need);
+  if (!password) {
+    return password.error();
+  }
+  auto realm = get_realm(utils, m_prompt_need, offered_realms, server_fqdn());
+  if (!realm) {
+    return realm.error();
+  }
+
+  struct Missing {
+    unsigned long id;
+    const char* challenge;
+    const char* prompt;
+    const char* defresult;
+  };
+  std::vector<Missing> missing;
+  if (authid->state == Answer::State::NeedPrompt) {
+    missing.push_back({SASL_CB_AUTHNAME, "Authentication Name",
+                       "Please enter your authentication name", nullptr});
+  }
+  if (authzid->state == Answer::State::NeedPrompt) {
+    missing.push_back({SASL_CB_USER, "Authorization Name",
+                       "Please enter your authorization name", nullptr});
+  }
+  if (password->state == Answer::State::NeedPrompt) {
+    missing.push_back({SASL_CB_PASS, "Password", "Please enter your password", nullptr});
+  }
+  if (realm->state == Answer::State::NeedPrompt) {
+    m_prompts.realm_challenge = "Available realms: ";
+    for (std::size_t i = 0; i < offered_realms.size(); ++i) {
+      m_prompts.realm_challenge += (i == 0 ? "{" : ", {") + offered_realms[i] + "}";
+    }
+    missing.push_back({SASL_CB_GETREALM, m_prompts.realm_challenge.c_str(),
+                       "Please enter your realm", offered_realms.front().c_str()});
+  }
+  // The application's answers (if any) have been copied; release its prompt array.
+  if (m_prompt_need != nullptr && *m_prompt_need != nullptr) {
+    utils->free(*m_prompt_need);
+    *m_prompt_need = nullptr;
+  }
+  if (!missing.empty()) {
+    if (m_prompt_need == nullptr) {
+      return fail(Errc::BadParam, "credentials needed but the application allows no prompts");
+    }
+    const std::size_t bytes = sizeof(sasl_interact_t) * (missing.size() + 1);
+    auto* prompts = static_cast<sasl_interact_t*>(utils->malloc(bytes));
+    if (prompts == nullptr) {
+      return fail(Errc::NoMemory, "cannot allocate prompts");
+    }
+    std::memset(prompts, 0, bytes);
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      prompts[i].id = missing[i].id;
+      prompts[i].challenge = missing[i].challenge;
+      prompts[i].prompt = missing[i].prompt;
+      prompts[i].defresult = missing[i].defresult;
+    }
+    prompts[missing.size()].id = SASL_CB_LIST_END;
+    *m_prompt_need = prompts;
+    return fail(Errc::Interact, "interaction needed");
+  }
+  if (authid->state != Answer::State::Known || authid->value.empty()) {
+    return fail(Errc::BadParam, "no authentication name available");
+  }
+  if (password->state != Answer::State::Known || password->value.empty()) {
+    return fail(Errc::BadParam, "no password available");
+  }
+
+  const std::string authid_s = to_string(authid->value);
+  const std::string authzid_s = to_string(authzid->value);
+  int rc = SASL_OK;
+  if (!authzid_s.empty() && authzid_s != authid_s) {
+    rc = m_params.canon_user(utils->conn, authid_s.c_str(), 0, SASL_CU_AUTHID, &m_oparams);
+    if (rc == SASL_OK) {
+      rc = m_params.canon_user(utils->conn, authzid_s.c_str(), 0, SASL_CU_AUTHZID, &m_oparams);
+    }
+  } else {
+    rc = m_params.canon_user(utils->conn, authid_s.c_str(), 0, SASL_CU_AUTHID | SASL_CU_AUTHZID,
+                             &m_oparams);
+  }
+  if (rc != SASL_OK || m_oparams.authid == nullptr || m_oparams.user == nullptr) {
+    return fail(Errc::BadParam, "cannot canonicalise the user names");
+  }
+  ClientIdentity id;
+  id.authid = m_oparams.authid;
+  id.authzid = m_oparams.user;
+  id.password = std::move(password->value);
+  id.realm = to_string(realm->value);
+  return id;
+}
+
+}  // namespace digestmd5::plugin
