@@ -253,13 +253,17 @@ Pair::~Pair() {
 }
 
 void Pair::inject(std::size_t index, std::string replacement) {
-  m_injections[index] = std::move(replacement);
+  m_injections[index] = [r = std::move(replacement)](const std::string&) { return r; };
+}
+
+void Pair::transform(std::size_t index, std::function<std::string(const std::string&)> edit) {
+  m_injections[index] = std::move(edit);
 }
 
 std::string Pair::deliver(std::size_t index, const char* data, unsigned len) {
   std::string text = data != nullptr ? std::string(data, len) : std::string();
   if (const auto it = m_injections.find(index); it != m_injections.end()) {
-    text = it->second;
+    text = it->second(text);
   }
   m_transcript.push_back({index % 2 == 0 ? "S" : "C", text});
   return text;
@@ -319,8 +323,8 @@ int Pair::run() {
   m_server_rc = sasl_server_start(m_server, "DIGEST-MD5", out, outlen, &sout, &soutlen);
   std::size_t index = 0;
   while (m_server_rc == SASL_CONTINUE || m_server_rc == SASL_OK) {
-    if (m_server_rc == SASL_OK && m_client_rc == SASL_OK && soutlen == 0 &&
-        m_injections.count(index) == 0) {
+    // Both done: any bytes left in the server's output were already delivered.
+    if (m_server_rc == SASL_OK && m_client_rc == SASL_OK) {
       break;
     }
     const std::string to_client = deliver(index++, sout, soutlen);

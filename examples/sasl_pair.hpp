@@ -5,6 +5,7 @@
 
 #include <sasl/sasl.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -65,6 +66,8 @@ class Pair {
   // inject, when set, replaces the message of step `index` (0 = challenge, 1 = response,
   // 2 = response-auth) before delivery.
   void inject(std::size_t index, std::string replacement);
+  // transform, when set, rewrites the message of step `index` in flight.
+  void transform(std::size_t index, std::function<std::string(const std::string&)> edit);
 
   [[nodiscard]] const std::vector<Message>& transcript() const { return m_transcript; }
   [[nodiscard]] int client_rc() const { return m_client_rc; }
@@ -88,7 +91,7 @@ class Pair {
   sasl_conn_t* m_client = nullptr;
   sasl_conn_t* m_server = nullptr;
   std::vector<Message> m_transcript;
-  std::map<std::size_t, std::string> m_injections;
+  std::map<std::size_t, std::function<std::string(const std::string&)>> m_injections;
   int m_client_rc = SASL_CONTINUE;
   int m_server_rc = SASL_CONTINUE;
 };

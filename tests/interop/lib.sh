@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — helpers for the DIGEST-MD5 interop tests (sourced by run_interop.sh).
 #
 # Builds the two test peers (tests/peers/sasl_peer.cpp with g++, tests/peers/JavaPeer.java with
@@ -14,7 +15,7 @@ PEER_TIMEOUT=${PEER_TIMEOUT:-15}
 CXX=${CXX:-g++}
 JAVA=${JAVA:-java}
 JAVAC=${JAVAC:-javac}
-JAVA_OPENS="--add-opens java.security.sasl/com.sun.security.sasl.digest=ALL-UNNAMED"
+JAVA_OPENS=(--add-opens java.security.sasl/com.sun.security.sasl.digest=ALL-UNNAMED)
 
 INTEROP_TMP=""      # scratch dir, removed on exit
 INTEROP_PIDS=()     # peers still running, killed on exit
@@ -66,7 +67,7 @@ peer_cmd() {
     case $1 in
         ours)  PEER_CMD=("$BUILD_DIR/sasl_peer" --plugin-dir "$OURS_DIR") ;;
         stock) PEER_CMD=("$BUILD_DIR/sasl_peer" --plugin-dir "$STOCK_DIR") ;;
-        java)  PEER_CMD=("$JAVA" $JAVA_OPENS -cp "$BUILD_DIR" JavaPeer) ;;
+        java)  PEER_CMD=("$JAVA" "${JAVA_OPENS[@]}" -cp "$BUILD_DIR" JavaPeer) ;;
         *)     echo "Bail out! unknown implementation $1"; exit 3 ;;
     esac
 }

@@ -16,6 +16,7 @@
 # Exit status: 0 when every test passed.
 
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ -z ${OURS_DIR:-} || ! -e ${OURS_DIR}/libdigestmd5.so ]]; then
@@ -204,11 +205,13 @@ layer_cases() {
 
 start=$(now_ms)
 for pair in "${PAIRS[@]}"; do
-    auth_cases $pair
+    read -r client server <<<"$pair"
+    auth_cases "$client" "$server"
 done
 if [[ ${INTEROP_LAYERS:-0} == 1 ]]; then
     for pair in "${PAIRS[@]}"; do
-        layer_cases $pair
+        read -r client server <<<"$pair"
+        layer_cases "$client" "$server"
     done
 else
     tap_skip "security-layer cases" "INTEROP_LAYERS is not 1"

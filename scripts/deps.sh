@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# deps.sh: install the Debian packages the build, demo and tests need, only when missing.
+set -euo pipefail
+
+packages=(autoconf automake libtool pkg-config g++ make
+          libsasl2-dev libsasl2-2 libsasl2-modules sasl2-bin libssl-dev openssl libcmocka-dev
+          openjdk-17-jdk-headless slapd ldap-utils valgrind util-linux iproute2)
+if [ "${1:-}" = "--minimal" ]; then
+  packages=(autoconf automake libtool pkg-config g++ make libsasl2-dev libsasl2-2
+            libsasl2-modules libssl-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# slapd must not start a system instance or ask questions; our tests run their own.
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}"; then
+  $sudo apt-get update
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi
