@@ -17,6 +17,7 @@ constexpr std::size_t kTrailerLen = 6;  // 00 01 | BE32(seq)
 constexpr std::size_t kPrefixLen = 4;
 // RFC 2831 §2.3: a packet carries at least the 10-octet MAC, type and seq (Cyrus minimum 16).
 constexpr std::uint32_t kMinPacket = 16;
+constexpr std::uint64_t kMinAesMaxbuf = 64;
 
 void put_be32(std::uint8_t* p, std::uint32_t v) noexcept {
   p[0] = static_cast<std::uint8_t>(v >> 24);
@@ -112,6 +113,10 @@ std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32
     fits = maxbuf > 16 ? maxbuf - 16 : 0;
   } else {
     // L = roundup_b(iv + |msg| + 1 + 10) + 6, with 1..b octets of padding.
+    // spec §8 item 3: aes-cbc needs a peer maxbuf of at least 64.
+    if (cipher == CipherId::AesCbc && maxbuf < kMinAesMaxbuf) {
+      return 0;
+    }
     const std::uint64_t b = cipher_info(*cipher).block;
     const std::uint64_t iv = explicit_iv_len(cipher);
     if (maxbuf < kTrailerLen) {

@@ -7,7 +7,7 @@
 #   SERVER_PLUGIN_DIR  dir holding the libdigestmd5.so slapd loads
 #   CLIENT_PLUGIN_DIR  dir holding the libdigestmd5.so the clients load
 #                      (both default to the system plugin dir)
-#   EXPECT_3DES        ok|fail (default: fail when both sides resolve to the
+#   EXPECT_3DES        ok|fail (default: fail when either side resolves to the
 #                      stock plugin, ok otherwise)
 #   BIG_SEARCH_SECPROPS  -O value for the bulk search (default minssf=56,maxssf=56)
 #   BIG_SEARCH_SSF       SSF expected for it (default 56)
@@ -104,7 +104,8 @@ SERVER_SO=$(readlink -f "$SERVER_PLUGIN_DIR/libdigestmd5.so")
 CLIENT_SO=$(readlink -f "$CLIENT_PLUGIN_DIR/libdigestmd5.so")
 STOCK_SO=$(readlink -f "$STOCK_DIR/libdigestmd5.so")
 if [ -z "${EXPECT_3DES:-}" ]; then
-    if [ "$SERVER_SO" = "$STOCK_SO" ] && [ "$CLIENT_SO" = "$STOCK_SO" ]; then
+    # The stock plugin's 3des is broken in either role (peers.md), so one stock side suffices.
+    if [ "$SERVER_SO" = "$STOCK_SO" ] || [ "$CLIENT_SO" = "$STOCK_SO" ]; then
         EXPECT_3DES=fail
     else
         EXPECT_3DES=ok

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// fake_host.hpp: in-memory Host ports for driving the core sessions without libsasl2.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../common/host.hpp"
+
+namespace digestmd5::testing {
+
+class FakeLog {
+ public:
+  std::vector<std::string> lines;
+  std::vector<std::string> errors;
+  [[nodiscard]] bool mentions(std::string_view text) const {
+    for (const auto& l : lines) {
+      if (l.find(text) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+class FakeServerHost final : public ServerHost {
+ public:
+  std::string service_name = "imap";
+  std::string fqdn = "elwood.innosoft.com";
+  std::string realm;
+  SecurityProps security{0, 256, 0, 65536};
+  std::map<std::string, StoredSecret> store;  // keyed by the lookup name
+  std::string last_authzid;
+  FakeLog log_record;
+
+  void log(LogLevel /*level*/, std::string_view message) override {
+    log_record.lines.emplace_back(message);
+  }
+  void set_error(std::string_view message) override { log_record.errors.emplace_back(message); }
+  [[nodiscard]] std::string_view service() const override { return service_name; }
+  [[nodiscard]] std::string_view server_fqdn() const override { return fqdn; }
+  [[nodiscard]] std::string_view user_realm() const override { return realm; }
+  [[nodiscard]] SecurityProps props() const override { return security; }
+  Result<StoredSecret> canonicalise_and_fetch(std::string_view user,
+                                              std::string_view authzid) override {
+    last_authzid = std::string(authzid);
+    const auto it = store.find(std::string(user));
+    if (it == store.end()) {
+      return Error{Errc::NoUser, "user not found"};
+    }
+    StoredSecret copy;
+    copy.kind = it->second.kind;
+    copy.bytes = it->second.bytes;
+    return copy;
+  }
+
+  void add_password(const std::string& user, std::string_view password) {
+    StoredSecret s;
+    s.bytes.assign(password.begin(), password.end());
+    store[user] = std::move(s);
+  }
+};
+
+class FakeClientHost final : public ClientHost {
+ public:
+  std::string service_name = "imap";
+  std::string fqdn = "elwood.innosoft.com";
+  SecurityProps security{0, 256, 0, 65536};
+  ClientIdentity id;
+  bool interact_once = false;  // first identity() call asks for prompts
+  std::vector<std::string> offered;
+  FakeLog log_record;
+
+  void log(LogLevel /*level*/, std::string_view message) override {
+    log_record.lines.emplace_back(message);
+  }
+  void set_error(std::string_view message) override { log_record.errors.emplace_back(message); }
+  [[nodiscard]] std::string_view service() const override { return service_name; }
+  [[nodiscard]] std::string_view server_fqdn() const override { return fqdn; }
+  [[nodiscard]] SecurityProps props() const override { return security; }
+  Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms) override {
+    offered = offered_realms;
+    if (interact_once) {
+      interact_once = false;
+      return Error{Errc::Interact, "interaction needed"};
+    }
+    ClientIdentity copy;
+    copy.authid = id.authid;
+    copy.authzid = id.authzid;
+    copy.password = id.password;
+    copy.realm = id.realm.empty() && !offered_realms.empty() ? offered_realms.front() : id.realm;
+    return copy;
+  }
+};
+
+}  // namespace digestmd5::testing
