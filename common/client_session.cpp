@@ -2,6 +2,7 @@
 // client_session.cpp: answering the challenge and verifying rspauth.
 #include "client_session.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "digest.hpp"
@@ -66,13 +67,21 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   if (props.maxbufsize != 0 && props.maxbufsize < kMinMaxbuf) {
     window = SsfWindow{};
   }
-  auto choice = choose(window, c.qops, c.ciphers, m_options.ciphers.intersect(m_crypto->available()));
+  const std::uint32_t peer_maxbuf = c.maxbuf.value_or(kDefaultMaxbuf);
+  const std::uint32_t own_maxbuf =
+      props.maxbufsize == 0 ? kDefaultMaxbuf : std::min<std::uint32_t>(props.maxbufsize, kMaxMaxbuf);
+  // Only ciphers whose packets fit both buffers are candidates: the one chosen must be able to
+  // carry at least one octet each way (spec §7.6).
+  CipherSet usable = m_options.ciphers.intersect(m_crypto->available());
+  for (const auto& info : kCiphers) {
+    if (max_plaintext(Qop::AuthConf, info.id, peer_maxbuf) == 0 ||
+        max_plaintext(Qop::AuthConf, info.id, own_maxbuf) == 0) {
+      usable.remove(info.id);
+    }
+  }
+  auto choice = choose(window, c.qops, c.ciphers, usable);
   if (!choice) {
     return report(host, choice.error());
-  }
-  const std::uint32_t peer_maxbuf = c.maxbuf.value_or(kDefaultMaxbuf);
-  if (choice->qop != Qop::Auth && max_plaintext(choice->qop, choice->cipher, peer_maxbuf) == 0) {
-    return report(host, fail(Errc::TooWeak, "server's maxbuf is too small for the chosen layer"));
   }
 
   auto id = host.identity(c.realms);
@@ -105,8 +114,8 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   r.nc = 1;
   r.qop = choice->qop;
   r.cipher = choice->cipher;
-  if (props.maxbufsize != 0 && props.maxbufsize != kDefaultMaxbuf && choice->qop != Qop::Auth) {
-    r.maxbuf = std::min<std::uint32_t>(props.maxbufsize, kMaxMaxbuf);
+  if (own_maxbuf != kDefaultMaxbuf && choice->qop != Qop::Auth) {
+    r.maxbuf = own_maxbuf;
   }
   r.utf8 = c.utf8;
   r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());

@@ -5,6 +5,7 @@
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,16 @@ namespace {
 std::mutex g_crypto_mutex;
 std::shared_ptr<const Crypto>* g_crypto = nullptr;
 unsigned g_crypto_users = 0;
+std::atomic<bool> g_legacy_reported{false};
+
+// report_missing_legacy writes, once per process, why RC4 and DES are not offered. It runs at
+// the first connection so the line reaches the application's log callback (at plug_init time
+// libsasl2 has no connection and logs only to syslog).
+void report_missing_legacy(const sasl_utils_t* utils, const Crypto& crypto) {
+  if (!crypto.legacy_note().empty() && !g_legacy_reported.exchange(true)) {
+    log_to(utils, LogLevel::Warn, crypto.legacy_note());
+  }
+}
 
 Result<std::shared_ptr<const Crypto>> acquire_crypto() {
   const std::lock_guard lock(g_crypto_mutex);
@@ -213,6 +224,7 @@ int server_mech_new(void* glob_context, sasl_server_params_t* sparams, const cha
       options.hosts = split_words(*hosts);
     }
     options.ciphers = read_cipher_policy(utils);
+    report_missing_legacy(utils, *static_cast<GlobalState*>(glob_context)->crypto);
     auto conn = std::unique_ptr<ServerConnection>(new ServerConnection{
         ServerSession(static_cast<GlobalState*>(glob_context)->crypto, std::move(options)),
         utils});
@@ -269,6 +281,7 @@ int client_mech_new(void* glob_context, sasl_client_params_t* cparams,
   return guard(cparams->utils, [&] {
     ClientOptions options;
     options.ciphers = read_cipher_policy(cparams->utils);
+    report_missing_legacy(cparams->utils, *static_cast<GlobalState*>(glob_context)->crypto);
     auto conn = std::unique_ptr<ClientConnection>(new ClientConnection{
         ClientSession(static_cast<GlobalState*>(glob_context)->crypto, options), cparams->utils,
         PromptState{}});
@@ -348,14 +361,12 @@ sasl_client_plug_t g_client_plugins[] = {{
     .spare_fptr2 = nullptr,
 }};
 
-// make_global acquires the shared crypto and reports a missing legacy provider once.
+// make_global acquires the shared crypto for one plug table.
 Result<GlobalState*> make_global(const sasl_utils_t* utils) {
   auto crypto = acquire_crypto();
   if (!crypto) {
+    log_to(utils, LogLevel::Error, crypto.error().message);
     return crypto.error();
-  }
-  if (!(*crypto)->legacy_note().empty()) {
-    log_to(utils, LogLevel::Warn, (*crypto)->legacy_note());
   }
   return new GlobalState{std::move(*crypto)};
 }
@@ -378,7 +389,6 @@ DMD5_EXPORT int sasl_server_plug_init(const sasl_utils_t* utils, int max_version
   return digestmd5::plugin::guard(utils, [&] {
     auto global = digestmd5::plugin::make_global(utils);
     if (!global) {
-      digestmd5::plugin::log_to(utils, digestmd5::LogLevel::Error, global.error().message);
       return digestmd5::plugin::to_sasl_code(global.error().code);
     }
     g_server_plugins[0].glob_context = *global;
@@ -401,7 +411,6 @@ DMD5_EXPORT int sasl_client_plug_init(const sasl_utils_t* utils, int max_version
   return digestmd5::plugin::guard(utils, [&] {
     auto global = digestmd5::plugin::make_global(utils);
     if (!global) {
-      digestmd5::plugin::log_to(utils, digestmd5::LogLevel::Error, global.error().message);
       return digestmd5::plugin::to_sasl_code(global.error().code);
     }
     g_client_plugins[0].glob_context = *global;
