@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# test.sh: install what is missing, then build and run the whole suite three ways:
+# test.sh: install what is missing, then build and run the whole suite:
 #   1. -Werror build: unit tests, libsasl2 tests, export check, interop (stock plugin, Java, slapd)
-#   2. the same build's CMocka tests under valgrind memcheck (no leaks, no invalid accesses)
-#   3. an ASan/UBSan build: unit and libsasl2 tests plus the interop peers built with sanitizers
+#   2. an install into a --with-plugindir directory, listed by saslpluginviewer
+#   3. the first build's CMocka tests under valgrind memcheck (no leaks, no invalid accesses)
+#   4. an ASan/UBSan build: unit, libsasl2, export and no-legacy tests (interop needs foreign
+#      processes that cannot load an instrumented plugin)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -15,6 +17,11 @@ step "build (-Werror) and make check"
 "$top/scripts/build.sh" "$top/_build" --enable-werror
 if ! make -C "$top/_build" -j"$(nproc)" check; then
   cat "$top"/_build/tests/*.log "$top"/_build/tests/interop/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
+  status=1
+fi
+
+step "configure --with-plugindir and make install"
+if ! bash "$top/tests/check_install.sh" "$top" "$top/_build-install"; then
   status=1
 fi
 

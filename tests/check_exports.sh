@@ -21,7 +21,15 @@ if ! command -v saslpluginviewer >/dev/null; then
   for i in 2 3 4; do echo "not ok $i - saslpluginviewer missing (package sasl2-bin)"; done
   exit 1
 fi
-view=$(saslpluginviewer -p "$build/.libs" -m DIGEST-MD5 2>&1)
+# A sanitizer build's plugin needs its runtime loaded first into the (uninstrumented) viewer.
+preload=""
+if nm -D --undefined-only "$lib" | grep -q "__asan_init"; then
+  preload=$(${CXX:-g++} -print-file-name=libasan.so)
+  if nm -D --undefined-only "$lib" | grep -q "__ubsan_"; then
+    preload="$preload $(${CXX:-g++} -print-file-name=libubsan.so)"
+  fi
+fi
+view=$(LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 saslpluginviewer -p "$build/.libs" -m DIGEST-MD5 2>&1)
 server=$(printf '%s\n' "$view" | sed -n '/List of server plugins/,/Installed and properly configured SASL (client/p')
 client=$(printf '%s\n' "$view" | sed -n '/List of client plugins/,$p')
 
