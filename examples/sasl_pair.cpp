@@ -17,6 +17,7 @@ std::mutex g_mutex;
 std::string g_plugin_dir;
 std::vector<User> g_users;
 std::vector<std::string> g_log;
+bool g_keep_log = true;
 bool g_initialised = false;
 char g_store_name[] = "saslpair";
 
@@ -27,6 +28,9 @@ int get_path(void* /*context*/, const char** path) {
 
 int log_line(void* /*context*/, int level, const char* message) {
   const std::lock_guard lock(g_mutex);
+  if (!g_keep_log) {
+    return SASL_OK;
+  }
   g_log.push_back(std::to_string(level) + " " + (message != nullptr ? message : ""));
   return SASL_OK;
 }
@@ -209,11 +213,16 @@ std::vector<std::string> take_log() {
   return std::exchange(g_log, {});
 }
 
+void set_log_capture(bool keep) {
+  const std::lock_guard lock(g_mutex);
+  g_keep_log = keep;
+}
+
 Pair::Pair(Options options) : m_options(std::move(options)) {
   void* ctx = &m_options;
   m_client_callbacks.push_back({SASL_CB_GETOPT, as_proc(&side_getopt), &m_options.client});
   if (m_options.use_prompts) {
-    for (const int id : {SASL_CB_AUTHNAME, SASL_CB_USER, SASL_CB_PASS}) {
+    for (const int id : {SASL_CB_AUTHNAME, SASL_CB_USER, SASL_CB_PASS, SASL_CB_GETREALM}) {
       m_client_callbacks.push_back({static_cast<unsigned long>(id), nullptr, nullptr});
     }
   } else {
@@ -265,7 +274,9 @@ std::string Pair::deliver(std::size_t index, const char* data, unsigned len) {
   if (const auto it = m_injections.find(index); it != m_injections.end()) {
     text = it->second(text);
   }
-  m_transcript.push_back({index % 2 == 0 ? "S" : "C", text});
+  if (m_options.keep_transcript) {
+    m_transcript.push_back({index % 2 == 0 ? "S" : "C", text});
+  }
   return text;
 }
 
@@ -293,6 +304,9 @@ int Pair::client_step(const char* in, unsigned inlen, const char** out, unsigned
           break;
         default:
           break;
+      }
+      if (p->id == SASL_CB_GETREALM && p->challenge != nullptr) {
+        m_realm_prompt = p->challenge;
       }
       if (p->id == SASL_CB_GETREALM && m_options.realm.empty() && p->defresult != nullptr) {
         p->result = p->defresult;

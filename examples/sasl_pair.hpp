@@ -25,6 +25,9 @@ int init(const std::string& plugin_dir);
 void set_users(std::vector<User> users);
 // take_log returns and clears the log lines libsasl2 and the plugin wrote.
 std::vector<std::string> take_log();
+// set_log_capture(false) drops log lines instead of keeping them for take_log(), so that a long
+// run (the benchmark's thousands of handshakes) does not grow the process. On by default.
+void set_log_capture(bool keep);
 
 struct Side {
   sasl_ssf_t min_ssf = 0;
@@ -43,6 +46,7 @@ struct Options {
   std::string realm;       // client's realm answer; empty = let the plugin choose
   bool use_prompts = false;  // answer through SASL_INTERACT prompts instead of callbacks
   bool success_data = true;  // server may send rspauth with the outcome
+  bool keep_transcript = true;  // false: run() records no messages (pairs kept alive in bulk)
   std::vector<std::pair<std::string, std::string>> proxies;  // allowed authid -> authzid
   Side client;
   Side server;
@@ -80,6 +84,8 @@ class Pair {
   [[nodiscard]] unsigned maxoutbuf(bool server_side) const;
   [[nodiscard]] std::string server_username() const;  // SASL_USERNAME on the server
   [[nodiscard]] std::string server_authid() const;    // SASL_AUTHUSER on the server
+  // realm_prompt is the challenge text of the last SASL_CB_GETREALM prompt, if any.
+  [[nodiscard]] const std::string& realm_prompt() const { return m_realm_prompt; }
 
  private:
   int client_step(const char* in, unsigned inlen, const char** out, unsigned* outlen);
@@ -92,6 +98,7 @@ class Pair {
   sasl_conn_t* m_server = nullptr;
   std::vector<Message> m_transcript;
   std::map<std::size_t, std::function<std::string(const std::string&)>> m_injections;
+  std::string m_realm_prompt;
   int m_client_rc = SASL_CONTINUE;
   int m_server_rc = SASL_CONTINUE;
 };

@@ -309,8 +309,10 @@ Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& 
     for (std::size_t i = 0; i < offered_realms.size(); ++i) {
       m_prompts.realm_challenge += (i == 0 ? "{" : ", {") + offered_realms[i] + "}";
     }
+    // The application reads these after we return, so they live in the connection.
+    m_prompts.realm_default = offered_realms.front();
     missing.push_back({SASL_CB_GETREALM, m_prompts.realm_challenge.c_str(),
-                       "Please enter your realm", offered_realms.front().c_str()});
+                       "Please enter your realm", m_prompts.realm_default.c_str()});
   }
   // The application's answers (if any) have been copied; release its prompt array.
   if (m_prompt_need != nullptr && *m_prompt_need != nullptr) {

@@ -42,6 +42,7 @@ class SaslServerHost final : public ServerHost {
 // PromptState keeps the strings our prompts point at alive until the application answers.
 struct PromptState {
   std::string realm_challenge;
+  std::string realm_default;
 };
 
 class SaslClientHost final : public ClientHost {

@@ -187,6 +187,13 @@ void realms_several_prompt_defaults_to_first(void** state) {
   Pair& p = run(state, o);
   assert_int_equal(p.server_rc(), SASL_OK);
   assert_true(p.transcript().at(1).text.find("realm=\"first.example\"") != std::string::npos);
+  // The prompt offered both realms and the first as its default.
+  assert_true(p.realm_prompt().find("{first.example}, {second.example}") != std::string::npos);
+  // And an explicit answer to the prompt picks the other realm.
+  o.realm = "second.example";
+  Pair& q = run(state, o);
+  assert_int_equal(q.server_rc(), SASL_OK);
+  assert_true(q.transcript().at(1).text.find("realm=\"second.example\"") != std::string::npos);
 }
 
 void realm_defaults_to_server_fqdn(void** state) {
