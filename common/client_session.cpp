@@ -165,7 +165,10 @@ Result<StepOutput> ClientSession::verify_response_auth(ClientHost& host, std::st
     note += cipher_info(*m_outcome.cipher).name;
   }
   host.log(LogLevel::Note, note);
-  m_out.clear();
+  // Done: free the response text and the expected rspauth instead of keeping them for the
+  // connection's lifetime (bytes per established connection).
+  std::string().swap(m_out);
+  std::string().swap(m_expected_rspauth);
   return StepOutput{m_out, true};
 }
 

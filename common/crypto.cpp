@@ -6,7 +6,9 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -69,6 +71,7 @@ Result<std::shared_ptr<const Crypto>> Crypto::create() {
 }
 
 Crypto::~Crypto() {
+  OPENSSL_cleanse(m_pool.data(), m_pool.size());
   for (auto* cipher : m_ciphers) {
     EVP_CIPHER_free(cipher);
   }
@@ -88,9 +91,28 @@ const EVP_CIPHER* Crypto::cipher(CipherId id) const noexcept {
 }
 
 Status Crypto::random(std::span<std::uint8_t> out) const noexcept {
-  if (RAND_bytes_ex(m_libctx, out.data(), out.size(), 0) != 1) {
-    return fail(Errc::Unavailable, "random number generator failed");
+  if (out.size() > kPoolMaxRequest) {
+    if (RAND_bytes_ex(m_libctx, out.data(), out.size(), 0) != 1) {
+      return fail(Errc::Unavailable, "random number generator failed");
+    }
+    return {};
   }
+  const std::lock_guard lock(m_pool_mutex);
+  if (const pid_t pid = getpid(); pid != m_pool_pid) {
+    OPENSSL_cleanse(m_pool.data(), m_pool.size());
+    m_pool_left = 0;
+    m_pool_pid = pid;
+  }
+  if (m_pool_left < out.size()) {
+    if (RAND_bytes_ex(m_libctx, m_pool.data(), m_pool.size(), 0) != 1) {
+      return fail(Errc::Unavailable, "random number generator failed");
+    }
+    m_pool_left = m_pool.size();
+  }
+  std::uint8_t* next = m_pool.data() + (m_pool.size() - m_pool_left);
+  std::memcpy(out.data(), next, out.size());
+  OPENSSL_cleanse(next, out.size());
+  m_pool_left -= out.size();
   return {};
 }
 
@@ -146,11 +168,10 @@ Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<Byte
 
 std::string to_hex(ByteView bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const auto b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 15];
   }
   return out;
 }

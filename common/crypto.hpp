@@ -4,9 +4,11 @@
 
 #include <openssl/evp.h>
 #include <openssl/types.h>
+#include <sys/types.h>
 
 #include <array>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,7 +33,8 @@ using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, FreeWith<&EVP_MAC_CTX_free>>;
 // Crypto owns a private OSSL_LIB_CTX with OpenSSL's default provider and, when available, the
 // legacy provider (RC4, DES). It never touches the application's default library context. All
 // algorithms are fetched once, in create(); every cipher is probed and only working ones are
-// reported by available(). An instance is immutable after create() and safe to share.
+// reported by available(). An instance is immutable after create() (but for the random pool,
+// which a mutex guards) and safe to share.
 class Crypto {
  public:
   // create loads the providers and fetches the algorithms. It fails with Unavailable if MD5 or
@@ -48,7 +51,11 @@ class Crypto {
   [[nodiscard]] CipherSet available() const noexcept { return m_available; }
   // legacy_note is empty when the legacy provider loaded, else one line saying why not.
   [[nodiscard]] std::string_view legacy_note() const noexcept { return m_legacy_note; }
-  // random fills `out` from OpenSSL's CSPRNG in the private context.
+  // random fills `out` from OpenSSL's CSPRNG in the private context. Requests of up to 64
+  // octets (nonces, cnonces, aes-cbc's random block per packet) are served from a pool that one
+  // DRBG call refills with 512 octets, since a call costs about as much for 512 octets as for 32.
+  // Each octet is handed out once and wiped from the pool; a forked child discards the pool it
+  // inherited (process id check), so parent and child never hand out the same values.
   [[nodiscard]] Status random(std::span<std::uint8_t> out) const noexcept;
 
  private:
@@ -61,6 +68,13 @@ class Crypto {
   std::array<EVP_CIPHER*, kCipherCount> m_ciphers{};
   CipherSet m_available;
   std::string_view m_legacy_note;
+
+  static constexpr std::size_t kPoolSize = 512;
+  static constexpr std::size_t kPoolMaxRequest = 64;
+  mutable std::mutex m_pool_mutex;
+  mutable std::array<std::uint8_t, kPoolSize> m_pool{};
+  mutable std::size_t m_pool_left = 0;  // unused octets at the end of m_pool
+  mutable pid_t m_pool_pid = 0;         // the process that filled m_pool
 };
 
 // Md5 hashes a sequence of parts.

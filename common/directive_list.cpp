@@ -2,6 +2,7 @@
 // directive_list.cpp: lexer and writer for RFC 2831 directive lists.
 #include "directive_list.hpp"
 
+#include <array>
 #include <string_view>
 
 namespace digestmd5 {
@@ -60,9 +61,20 @@ constexpr bool is_bare_value_char(char c) noexcept {
 
 Error syntax(std::string_view what) noexcept { return fail(Errc::BadProtocol, what); }
 
-// read_quoted reads after the opening '"' up to the closing one, undoing quoted-pairs.
+// is_plain_quoted_char tells whether `c` stands for itself inside a quoted string.
+constexpr bool is_plain_quoted_char(char c) noexcept {
+  return c != '"' && c != '\\' && (!is_ctl(c) || is_lws(c));
+}
+
+// read_quoted reads after the opening '"' up to the closing one, undoing quoted-pairs. Runs of
+// plain characters are appended at once.
 Status read_quoted(Cursor& in, std::string& out) {
   for (;;) {
+    const auto run = in.take_while(is_plain_quoted_char);
+    if (out.size() + run.size() > kMaxValueLength) {
+      return syntax("directive value too long");
+    }
+    out.append(run);
     if (in.at_end()) {
       return syntax("unterminated quoted string");
     }
@@ -91,11 +103,18 @@ Status read_quoted(Cursor& in, std::string& out) {
 }  // namespace
 
 bool is_token_char(char c) noexcept {
-  if (is_ctl(c) || static_cast<unsigned char>(c) >= 128 || c == ' ') {
-    return false;
-  }
-  constexpr std::string_view kSeparators = "()<>@,;:\\\"/[]?={}";
-  return kSeparators.find(c) == std::string_view::npos;
+  // RFC 2616 token: any CHAR except CTLs, SP and separators (one table lookup per character).
+  static constexpr auto kTokenChars = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t i = 33; i < 127; ++i) {
+      table[i] = true;
+    }
+    for (const char sep : std::string_view("()<>@,;:\\\"/[]?={}")) {
+      table[static_cast<unsigned char>(sep)] = false;
+    }
+    return table;
+  }();
+  return kTokenChars[static_cast<unsigned char>(c)];
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -119,6 +138,7 @@ Result<std::vector<Directive>> parse_directive_list(std::string_view input,
     return syntax("NUL octet in message");
   }
   std::vector<Directive> list;
+  list.reserve(16);  // a response has about 11 elements
   Cursor in(input);
   for (;;) {
     // Empty elements (",,", leading or trailing commas) are allowed and do not count.
@@ -177,11 +197,18 @@ void DirectiveWriter::begin(std::string_view name) {
 DirectiveWriter& DirectiveWriter::quoted(std::string_view name, std::string_view value) {
   begin(name);
   m_out.push_back('"');
-  for (const char c : value) {
-    if (c == '"' || c == '\\') {
-      m_out.push_back('\\');
+  for (;;) {
+    std::size_t plain = 0;  // (find_first_of would call memchr once per character)
+    while (plain < value.size() && value[plain] != '"' && value[plain] != '\\') {
+      ++plain;
     }
-    m_out.push_back(c);
+    m_out.append(value.substr(0, plain));
+    if (plain == value.size()) {
+      break;
+    }
+    m_out.push_back('\\');
+    m_out.push_back(value[plain]);
+    value.remove_prefix(plain + 1);
   }
   m_out.push_back('"');
   return *this;

@@ -2,9 +2,6 @@
 // messages.cpp: directive binding and validation for the three DIGEST-MD5 messages.
 #include "messages.hpp"
 
-#include <array>
-#include <cstdio>
-
 #include "directive_list.hpp"
 
 namespace digestmd5 {
@@ -105,9 +102,12 @@ bool is_lower_hex32(std::string_view s) noexcept {
 }
 
 std::string format_nc(std::uint32_t nc) {
-  std::array<char, 9> buf{};
-  std::snprintf(buf.data(), buf.size(), "%08x", nc);
-  return std::string(buf.data(), 8);
+  static constexpr char kDigits[] = "0123456789abcdef";  // 8 lower-case hex digits
+  std::string out(8, '0');
+  for (std::size_t i = 8; i-- > 0; nc >>= 4) {
+    out[i] = kDigits[nc & 15];
+  }
+  return out;
 }
 
 Result<Challenge> parse_challenge(std::string_view input) {

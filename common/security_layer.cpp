@@ -2,12 +2,11 @@
 // security_layer.cpp: packet sealing and unsealing for auth-int and auth-conf.
 #include "security_layer.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <new>
+#include <span>
 
 namespace digestmd5 {
 namespace {
@@ -55,24 +54,65 @@ void copy_range(std::span<const ByteView> parts, std::size_t offset, std::size_t
   }
 }
 
+// HmacMd5 is HMAC-MD5 (RFC 2104) under one fixed key. The padded key is hashed into an inner and
+// an outer MD5 state once per connection, so a packet's MAC costs two context copies plus the
+// hashing of its data. (An EVP_MAC context costs a digest fetch and parameter parsing to key,
+// and about three times as long to set up; per packet the two do the same work.)
+class HmacMd5 {
+ public:
+  // init keys the two states; it returns false if OpenSSL fails.
+  bool init(const Crypto& crypto, const Digest16& key) {
+    for (auto* ctx : {&m_inner, &m_outer, &m_work}) {
+      ctx->reset(EVP_MD_CTX_new());
+      if (!*ctx) {
+        throw std::bad_alloc();
+      }
+    }
+    SecretArray<64> pad;  // RFC 2104: K XOR ipad, then K XOR opad (a 16-octet key, zero-padded)
+    const auto keyed = [&](EVP_MD_CTX* ctx, std::uint8_t fill) {
+      std::fill(pad.bytes().begin(), pad.bytes().end(), fill);
+      for (std::size_t i = 0; i < key.size(); ++i) {
+        pad.data()[i] = static_cast<std::uint8_t>(key.data()[i] ^ fill);
+      }
+      return EVP_DigestInit_ex2(ctx, crypto.md5(), nullptr) == 1 &&
+             EVP_DigestUpdate(ctx, pad.data(), pad.size()) == 1;
+    };
+    return keyed(m_inner.get(), 0x36) && keyed(m_outer.get(), 0x5c);
+  }
+
+  // mac16 computes HMAC(key, BE32(seq) || msg) into `out`.
+  bool mac16(std::uint32_t seq, ByteView msg, std::span<std::uint8_t, 16> out) noexcept {
+    std::array<std::uint8_t, 4> seq_be{};
+    put_be32(seq_be.data(), seq);
+    unsigned int n = 0;
+    EVP_MD_CTX* w = m_work.get();
+    return EVP_MD_CTX_copy_ex(w, m_inner.get()) == 1 &&
+           EVP_DigestUpdate(w, seq_be.data(), seq_be.size()) == 1 &&
+           EVP_DigestUpdate(w, msg.data(), msg.size()) == 1 &&
+           EVP_DigestFinal_ex(w, out.data(), &n) == 1 && n == out.size() &&
+           EVP_MD_CTX_copy_ex(w, m_outer.get()) == 1 &&
+           EVP_DigestUpdate(w, out.data(), out.size()) == 1 &&
+           EVP_DigestFinal_ex(w, out.data(), &n) == 1 && n == out.size();
+  }
+
+ private:
+  EvpMdCtxPtr m_inner;
+  EvpMdCtxPtr m_outer;
+  EvpMdCtxPtr m_work;  // the copy each packet's MAC is computed in
+};
+
 }  // namespace
 
 struct SecurityLayer::Direction {
-  EvpMacCtxPtr mac;
+  HmacMd5 mac;
   EvpCipherCtxPtr cipher;  // null for auth-int
   std::uint32_t seq = 0;
   bool seq_exhausted = false;
 
   // mac10 computes HMAC(Ki, BE32(seq) || msg)[0..9] into `out`.
-  bool mac10(ByteView msg, std::uint8_t* out) const noexcept {
-    std::array<std::uint8_t, 4> seq_be{};
-    put_be32(seq_be.data(), seq);
+  bool mac10(ByteView msg, std::uint8_t* out) noexcept {
     std::array<std::uint8_t, 16> full{};
-    std::size_t len = 0;
-    const bool ok = EVP_MAC_init(mac.get(), nullptr, 0, nullptr) == 1 &&
-                    EVP_MAC_update(mac.get(), seq_be.data(), seq_be.size()) == 1 &&
-                    EVP_MAC_update(mac.get(), msg.data(), msg.size()) == 1 &&
-                    EVP_MAC_final(mac.get(), full.data(), &len, full.size()) == 1 && len == 16;
+    const bool ok = mac.mac16(seq, msg, full);
     std::memcpy(out, full.data(), kMacLen);
     OPENSSL_cleanse(full.data(), full.size());
     return ok;
@@ -146,18 +186,10 @@ Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<con
   const Digest16& kc_send = client ? keys.kcc : keys.kcs;
   const Digest16& kc_recv = client ? keys.kcs : keys.kcc;
 
-  char digest_name[] = "MD5";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
   const auto make_direction = [&](const Digest16& ki, const Digest16& kc,
                                   bool encrypt) -> Result<std::unique_ptr<Direction>> {
     auto d = std::make_unique<Direction>();
-    d->mac.reset(EVP_MAC_CTX_new(crypto->hmac()));
-    if (!d->mac) {
-      throw std::bad_alloc();
-    }
-    if (EVP_MAC_init(d->mac.get(), ki.data(), ki.size(), params) != 1) {
+    if (!d->mac.init(*crypto, ki)) {
       return fail(Errc::Internal, "cannot key HMAC-MD5");
     }
     if (config.qop != Qop::AuthConf) {
@@ -197,10 +229,14 @@ Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<con
     if (!d->cipher) {
       throw std::bad_alloc();
     }
+    // RC4 takes no IV and has no padding to switch off; skipping both saves two parameter
+    // round trips into the provider per context.
+    const bool block = cipher_info(id).block > 1;
+    const unsigned char* iv_or_null = block ? iv.data() : nullptr;
     const bool keyed =
-        (encrypt ? EVP_EncryptInit_ex2(d->cipher.get(), evp, key.data(), iv.data(), nullptr)
-                 : EVP_DecryptInit_ex2(d->cipher.get(), evp, key.data(), iv.data(), nullptr)) == 1;
-    if (!keyed || EVP_CIPHER_CTX_set_padding(d->cipher.get(), 0) != 1) {
+        (encrypt ? EVP_EncryptInit_ex2(d->cipher.get(), evp, key.data(), iv_or_null, nullptr)
+                 : EVP_DecryptInit_ex2(d->cipher.get(), evp, key.data(), iv_or_null, nullptr)) == 1;
+    if (!keyed || (block && EVP_CIPHER_CTX_set_padding(d->cipher.get(), 0) != 1)) {
       return fail(Errc::Unavailable, "cannot initialise the negotiated cipher");
     }
     return d;
@@ -360,14 +396,24 @@ Status SecurityLayer::unseal_one(ByteView packet) {
   if (m_block > 1 && (body % m_block != 0 || body < iv + m_block)) {
     return fail(Errc::BadProtocol, "security layer packet is not a whole number of blocks");
   }
+  // `plain` receives msg || pad || MAC. aes-cbc's random first block only continues the CBC
+  // chain, so it is decrypted aside and the message lands in place, with no move afterwards.
   const std::size_t start = m_out_decoded.size();
-  m_out_decoded.resize(start + body);
+  m_out_decoded.resize(start + body - iv);
   std::uint8_t* plain = m_out_decoded.data() + start;
   if (d.cipher) {
+    std::array<std::uint8_t, 16> random{};
+    int random_len = 0;
     int out_len = 0;
-    if (EVP_DecryptUpdate(d.cipher.get(), plain, &out_len, packet.data(),
-                          static_cast<int>(body)) != 1 ||
-        static_cast<std::size_t>(out_len) != body) {
+    const bool ok =
+        (iv == 0 || (EVP_DecryptUpdate(d.cipher.get(), random.data(), &random_len, packet.data(),
+                                       static_cast<int>(iv)) == 1 &&
+                     static_cast<std::size_t>(random_len) == iv)) &&
+        EVP_DecryptUpdate(d.cipher.get(), plain, &out_len, packet.data() + iv,
+                          static_cast<int>(body - iv)) == 1 &&
+        static_cast<std::size_t>(out_len) == body - iv;
+    OPENSSL_cleanse(random.data(), random.size());
+    if (!ok) {
       m_out_decoded.resize(start);
       return fail(Errc::Internal, "decryption failed");
     }
@@ -381,27 +427,24 @@ Status SecurityLayer::unseal_one(ByteView packet) {
   bool pad_ok = true;
   const std::size_t content = body - kMacLen - iv;  // msg + pad
   if (m_block > 1) {
-    const std::size_t p = plain[iv + content - 1];
+    const std::size_t p = plain[content - 1];
     pad_ok = p >= 1 && p <= m_block && p <= content;
     unsigned bad = pad_ok ? 0U : 1U;
     for (std::size_t i = 0; i < m_block && i < content; ++i) {
       const bool in_pad = i < p;
-      bad |= static_cast<unsigned>(in_pad && plain[iv + content - 1 - i] != p);
+      bad |= static_cast<unsigned>(in_pad && plain[content - 1 - i] != p);
     }
     pad_ok = bad == 0;
     pad = pad_ok ? p : 0;
   }
   const std::size_t msg_len = content - pad;
   std::array<std::uint8_t, kMacLen> expect{};
-  const bool mac_ran = d.mac10({plain + iv, msg_len}, expect.data());
-  const bool mac_ok = CRYPTO_memcmp(expect.data(), plain + iv + content, kMacLen) == 0;
+  const bool mac_ran = d.mac10({plain, msg_len}, expect.data());
+  const bool mac_ok = CRYPTO_memcmp(expect.data(), plain + content, kMacLen) == 0;
   if (!mac_ran || !(mac_ok & pad_ok)) {
-    OPENSSL_cleanse(plain, body);
+    OPENSSL_cleanse(plain, body - iv);
     m_out_decoded.resize(start);
     return fail(Errc::BadProtocol, "security layer packet failed its integrity check");
-  }
-  if (iv > 0) {
-    std::memmove(plain, plain + iv, msg_len);
   }
   m_out_decoded.resize(start + msg_len);
   d.advance();

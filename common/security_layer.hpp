@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "cipher_table.hpp"
 #include "crypto.hpp"
@@ -27,6 +29,29 @@ struct LayerConfig {
   std::uint32_t peer_maxbuf = 65536;
   std::uint32_t own_maxbuf = 65536;
 };
+
+// LayerBufferAllocator hands out the layer's output buffers: growing them does not zero-fill
+// (the layer writes every octet it hands out, so zeroing a 64 KiB packet was pure cost), and a
+// block is wiped when freed, as it may hold plaintext.
+template <typename T>
+struct LayerBufferAllocator : SecureAllocator<T> {
+  using value_type = T;
+  LayerBufferAllocator() noexcept = default;
+  template <typename U>
+  explicit LayerBufferAllocator(const LayerBufferAllocator<U>& /*other*/) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialisation: octets are left as they are
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  friend bool operator==(const LayerBufferAllocator&, const LayerBufferAllocator&) noexcept {
+    return true;
+  }
+};
+using LayerBuffer = std::vector<std::uint8_t, LayerBufferAllocator<std::uint8_t>>;
 
 // max_plaintext returns the largest message that fits one packet of at most `peer_maxbuf`
 // octets (exact, counting the worst-case padding), or 0 when none fits.
@@ -69,8 +94,8 @@ class SecurityLayer {
   std::uint32_t m_max_out = 0;
   std::unique_ptr<Direction> m_send;
   std::unique_ptr<Direction> m_recv;
-  Bytes m_out_encoded;
-  Bytes m_out_decoded;
+  LayerBuffer m_out_encoded;
+  LayerBuffer m_out_decoded;
   Bytes m_pending;  // a partial packet (length prefix included) awaiting more input
   bool m_failed = false;
 };

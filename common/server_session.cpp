@@ -48,7 +48,15 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
     m_window = SsfWindow{};  // no packet fits such a buffer
   }
   m_own_maxbuf = props.maxbufsize == 0 ? kDefaultMaxbuf : clamp_maxbuf(props.maxbufsize);
-  auto offer = make_offer(m_window, m_options.ciphers.intersect(m_crypto->available()));
+  // Offer only ciphers whose packets fit our own buffer, or the client could pick one in which
+  // it can send nothing (aes-cbc needs 64, des/3des 22; spec §7.6, §8 item 3).
+  CipherSet usable = m_options.ciphers.intersect(m_crypto->available());
+  for (const auto& info : kCiphers) {
+    if (max_plaintext(Qop::AuthConf, info.id, m_own_maxbuf) == 0) {
+      usable.remove(info.id);
+    }
+  }
+  auto offer = make_offer(m_window, usable);
   if (!offer) {
     return report(host, offer.error());
   }
@@ -192,6 +200,10 @@ Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_
     note += cipher_info(*r.cipher).name;
   }
   host.log(LogLevel::Note, note);
+  // The nonce and the realms served only this exchange: free them rather than keep them for the
+  // connection's lifetime (bytes per established connection).
+  std::string().swap(m_nonce);
+  std::vector<std::string>().swap(m_realms);
   return StepOutput{m_out, true};
 }
 

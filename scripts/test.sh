@@ -3,9 +3,11 @@
 # test.sh: install what is missing, then build and run the whole suite:
 #   1. -Werror build: unit tests, libsasl2 tests, export check, interop (stock plugin, Java, slapd)
 #   2. an install into a --with-plugindir directory, listed by saslpluginviewer
-#   3. the first build's CMocka tests under valgrind memcheck (no leaks, no invalid accesses)
-#   4. an ASan/UBSan build: unit, libsasl2, export and no-legacy tests (interop needs foreign
-#      processes that cannot load an instrumented plugin)
+#   3. the first build's test programs (CMocka tests, bad-input catalogue, thread stress, the
+#      handshake loop, fuzz corpus replays) under valgrind memcheck: no leaks, no invalid accesses
+#   4. an ASan/UBSan build: make check without interop (foreign processes cannot load an
+#      instrumented plugin)
+#   5. a ThreadSanitizer build: the same, the thread stress test included
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -16,7 +18,7 @@ step() { echo; echo "==== $*"; }
 step "build (-Werror) and make check"
 "$top/scripts/build.sh" "$top/_build" --enable-werror
 if ! make -C "$top/_build" -j"$(nproc)" check; then
-  cat "$top"/_build/tests/*.log "$top"/_build/tests/interop/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
+  cat "$top"/_build/tests/*.log "$top"/_build/fuzz/*.log "$top"/_build/tests/interop/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
   status=1
 fi
 
@@ -25,7 +27,7 @@ if ! bash "$top/tests/check_install.sh" "$top" "$top/_build-install"; then
   status=1
 fi
 
-step "valgrind memcheck over the CMocka tests"
+step "valgrind memcheck over the test programs"
 if ! "$top/scripts/valgrind.sh" "$top/_build"; then
   status=1
 fi
@@ -35,7 +37,15 @@ step "ASan/UBSan build and make check"
 export ASAN_OPTIONS=detect_stack_use_after_return=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if ! make -C "$top/_build-asan" -j"$(nproc)" check; then
-  cat "$top"/_build-asan/tests/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
+  cat "$top"/_build-asan/tests/*.log "$top"/_build-asan/fuzz/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
+  status=1
+fi
+
+step "ThreadSanitizer build and make check"
+"$top/scripts/build.sh" "$top/_build-tsan" --enable-werror --enable-sanitizers=thread
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+if ! make -C "$top/_build-tsan" -j"$(nproc)" check; then
+  cat "$top"/_build-tsan/tests/*.log "$top"/_build-tsan/fuzz/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
   status=1
 fi
 

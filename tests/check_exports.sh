@@ -28,6 +28,8 @@ if nm -D --undefined-only "$lib" | grep -q "__asan_init"; then
   if nm -D --undefined-only "$lib" | grep -q "__ubsan_"; then
     preload="$preload $(${CXX:-g++} -print-file-name=libubsan.so)"
   fi
+elif nm -D --undefined-only "$lib" | grep -q "__tsan_init"; then
+  preload=$(${CXX:-g++} -print-file-name=libtsan.so)
 fi
 view=$(LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 saslpluginviewer -p "$build/.libs" -m DIGEST-MD5 2>&1)
 server=$(printf '%s\n' "$view" | sed -n '/List of server plugins/,/Installed and properly configured SASL (client/p')

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // test_digest.cpp: SS, H(A1), response/rspauth, charset folding, layer keys and the encoders,
 // against the vectors of spec §10.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -494,6 +498,52 @@ void digest_crypto_random_fills(void** state) {
   assert_memory_not_equal(a.data(), b.data(), a.size());
 }
 
+// Small requests come from a pool refilled in 512-octet batches: draws across a refill differ,
+// and a request larger than the pool serves goes to the DRBG directly.
+void digest_crypto_random_pool_draws_differ_across_refills(void** state) {
+  auto& fx = fixture<Fx>(state);
+  std::array<std::array<std::uint8_t, 16>, 80> draws{};  // 1280 octets: two refills
+  for (auto& d : draws) {
+    assert_true(fx.crypto->random(d).ok());
+  }
+  for (std::size_t i = 1; i < draws.size(); ++i) {
+    assert_memory_not_equal(draws[i - 1].data(), draws[i].data(), draws[i].size());
+  }
+  std::array<std::uint8_t, 200> large{};
+  std::array<std::uint8_t, 200> zero{};
+  assert_true(fx.crypto->random(large).ok());
+  assert_memory_not_equal(large.data(), zero.data(), large.size());
+}
+
+// A forked child must not hand out what its parent's pool still holds (the pool is tied to the
+// process id), or a pre-forking server's children would issue the parent's next nonces.
+void digest_crypto_random_pool_is_not_inherited_by_a_fork(void** state) {
+  auto& fx = fixture<Fx>(state);
+  std::array<std::uint8_t, 32> primed{};
+  assert_true(fx.crypto->random(primed).ok());  // the pool now holds unused octets
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  const pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    std::array<std::uint8_t, 32> mine{};
+    const bool ok = fx.crypto->random(mine).ok() &&
+                    write(fds[1], mine.data(), mine.size()) == static_cast<ssize_t>(mine.size());
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  std::array<std::uint8_t, 32> theirs{};
+  const ssize_t got = read(fds[0], theirs.data(), theirs.size());
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_int_equal(got, static_cast<ssize_t>(theirs.size()));
+  std::array<std::uint8_t, 32> ours{};
+  assert_true(fx.crypto->random(ours).ok());
+  assert_memory_not_equal(ours.data(), theirs.data(), ours.size());
+}
+
 }  // namespace
 
 #define DMD5_DIGEST_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, test_support::teardown_fixture<Fx>)
@@ -528,6 +578,8 @@ int main() {
       DMD5_DIGEST_TEST(digest_base64_known_answers),
       DMD5_DIGEST_TEST(digest_crypto_offers_every_cipher),
       DMD5_DIGEST_TEST(digest_crypto_random_fills),
+      DMD5_DIGEST_TEST(digest_crypto_random_pool_draws_differ_across_refills),
+      DMD5_DIGEST_TEST(digest_crypto_random_pool_is_not_inherited_by_a_fork),
   };
   return cmocka_run_group_tests_name("digest", tests, nullptr, nullptr);
 }

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// plugin_runs.cpp: layer throughput, handshakes and memory through libsasl2 (examples/sasl_pair).
+#include "plugin_runs.hpp"
+
+#include <sasl/sasl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "../examples/sasl_pair.hpp"
+#include "floor.hpp"
+#include "timing.hpp"
+
+namespace dmd5bench {
+namespace {
+
+saslpair::Options options_for(sasl_ssf_t min_ssf, sasl_ssf_t max_ssf, bool allow_aes) {
+  saslpair::Options o;
+  o.service = "imap";
+  o.fqdn = "mail.example.com";
+  o.user_realm = "example.com";
+  o.authid = "alice";
+  o.password = "wonderland";
+  o.client.min_ssf = min_ssf;
+  o.client.max_ssf = max_ssf;
+  if (!allow_aes) {
+    o.client.options["digestmd5_aes_cbc"] = "no";  // unknown to the stock plugin: ignored
+  }
+  return o;
+}
+
+// directive returns the value of `name` in a digest-response (unquoted), or "".
+std::string directive(std::string_view text, std::string_view name) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    if (text.substr(at).starts_with(name) && text.substr(at + name.size()).starts_with("=")) {
+      std::string_view v = text.substr(at + name.size() + 1);
+      const bool quoted = v.starts_with("\"");
+      v.remove_prefix(quoted ? 1 : 0);
+      return std::string(v.substr(0, v.find(quoted ? '"' : ',')));
+    }
+    at = text.find(',', at);
+    at = at == std::string_view::npos ? text.size() : at + 1;
+  }
+  return {};
+}
+
+// negotiated names the protection the client chose: "auth", "auth-int" or the cipher.
+std::string negotiated(const saslpair::Pair& pair) {
+  if (pair.transcript().size() < 2) {
+    return "?";
+  }
+  const std::string& response = pair.transcript()[1].text;
+  const std::string qop = directive(response, "qop");
+  if (qop == "auth-conf") {
+    return directive(response, "cipher");
+  }
+  return qop.empty() ? "auth" : qop;
+}
+
+// Established is an authenticated pair, or why there is none.
+struct Established {
+  std::unique_ptr<saslpair::Pair> pair;
+  std::string error;
+};
+
+// establish authenticates a pair and checks that it negotiated `want`. A pair whose
+// authentication failed is deliberately never disposed: the stock plugin frees memory twice when
+// a connection whose 3des set-up failed is disposed (AddressSanitizer shows the double free),
+// which would corrupt the worker's heap for the measurements that follow.
+Established establish(const saslpair::Options& o, std::string_view want) {
+  auto pair = std::make_unique<saslpair::Pair>(o);
+  if (pair->run() != SASL_OK) {
+    const std::string c = pair->client_error();
+    const std::string s = pair->server_error();
+    const std::string why = c.empty() || pair->client_rc() == SASL_OK ? s : c;
+    static_cast<void>(pair.release());  // see above: leaked on purpose
+    return {nullptr, "authentication fails: " + why};
+  }
+  if (const std::string got = negotiated(*pair); got != want) {
+    return {nullptr, "not offered (negotiates " + got + " instead)"};
+  }
+  return {std::move(pair), {}};
+}
+
+// LayerRound is one chunk's round trip through libsasl2: sasl_encode on the client, then
+// sasl_decode of the whole output on the server. The first round also checks the bytes.
+class LayerRound {
+ public:
+  LayerRound(saslpair::Pair& pair, std::size_t chunk) : m_pair(pair), m_input(pattern(chunk)) {}
+
+  bool operator()() {
+    const char* in = reinterpret_cast<const char*>(m_input.data());
+    const auto len = static_cast<unsigned>(m_input.size());
+    const char* wire = nullptr;
+    unsigned wire_len = 0;
+    const char* plain = nullptr;
+    unsigned plain_len = 0;
+    if (sasl_encode(m_pair.client(), in, len, &wire, &wire_len) != SASL_OK ||
+        sasl_decode(m_pair.server(), wire, wire_len, &plain, &plain_len) != SASL_OK ||
+        plain_len != len) {
+      return false;
+    }
+    if (!m_checked) {
+      m_checked = true;
+      return std::memcmp(plain, in, len) == 0;
+    }
+    return true;
+  }
+
+ private:
+  saslpair::Pair& m_pair;
+  std::vector<std::uint8_t> m_input;
+  bool m_checked = false;
+};
+
+// measure_cell times the floor and, when `pair` is set, the layer for one case and chunk size,
+// alternating slices of the two, and reports both and their ratio.
+void measure_cell(Report& report, const LayerCase& c, std::size_t chunk, saslpair::Pair* pair,
+                  const std::string& why_not, double scale) {
+  const std::string suffix = std::string(c.name) + "/" + std::to_string(chunk);
+  const std::size_t rounds = scaled_rounds(c.volume, chunk, scale);
+  std::optional<FloorRound> floor;
+  try {
+    floor.emplace(c, chunk);
+  } catch (const std::exception& e) {
+    report.unavailable("floor/" + suffix, e.what());
+  }
+  if (pair == nullptr) {
+    report.unavailable("layer/" + suffix, why_not);
+    if (floor) {
+      if (const auto f = time_rounds(rounds, chunk, *floor)) {
+        report.value("floor/" + suffix, *f);
+      }
+    }
+    return;
+  }
+  LayerRound layer(*pair, chunk);
+  if (!floor) {
+    if (const auto l = time_rounds(rounds, chunk, layer)) {
+      report.value("layer/" + suffix, *l);
+    }
+    return;
+  }
+  const auto both = time_paired(rounds, chunk, layer, *floor);
+  if (!both) {
+    report.unavailable("layer/" + suffix, "sasl_encode/sasl_decode or the floor failed: " +
+                                              pair->server_error());
+    return;
+  }
+  report.value("layer/" + suffix, both->first);
+  report.value("floor/" + suffix, both->second);
+  report.value("ratio/" + suffix, both->first / both->second);
+}
+
+}  // namespace
+
+bool start_libsasl2(Report& report, const std::string& plugin_dir) {
+  if (const int rc = saslpair::init(plugin_dir); rc != SASL_OK) {
+    report.unavailable("init", sasl_errstring(rc, nullptr, nullptr));
+    return false;
+  }
+  saslpair::set_users({{"alice", "wonderland"}});
+  saslpair::set_log_capture(false);
+  return true;
+}
+
+void run_layers(Report& report, double scale) {
+  for (const auto& c : kLayerCases) {
+    const Established e = establish(options_for(c.min_ssf, c.max_ssf, c.allow_aes), c.name);
+    for (const std::size_t chunk : kChunks) {
+      measure_cell(report, c, chunk, e.pair.get(), e.error, scale);
+    }
+  }
+}
+
+void run_handshakes(Report& report, double scale) {
+  for (const auto& c : kHandshakeCases) {
+    const std::string k = key({"hs", c.name});
+    saslpair::Options o = options_for(c.min_ssf, c.max_ssf, false);
+    if (const Established e = establish(o, c.name); !e.pair) {
+      report.unavailable(k, e.error);
+      continue;
+    }
+    o.keep_transcript = false;
+    const auto handshake = [&o] {
+      saslpair::Pair pair(o);
+      return pair.run() == SASL_OK;
+    };
+    // Size the slices from a short calibration, within the count and time bounds.
+    const auto start = Clock::now();
+    bool ok = true;
+    for (int i = 0; i < 10 && ok; ++i) {
+      ok = handshake();
+    }
+    const double each = seconds_since(start) / 10;
+    const double budget = kHandshakeSeconds * scale / static_cast<double>(kSlices);
+    const auto per_slice = static_cast<std::size_t>(std::clamp(
+        budget / each, 5.0, static_cast<double>(kHandshakeMax) / static_cast<double>(kSlices)));
+    double best = 0;
+    for (std::size_t s = 0; s < kSlices && ok; ++s) {
+      const auto slice_start = Clock::now();
+      for (std::size_t i = 0; i < per_slice && ok; ++i) {
+        ok = handshake();
+      }
+      best = std::max(best, static_cast<double>(per_slice) / seconds_since(slice_start));
+    }
+    if (ok) {
+      report.value(k, best);
+    } else {
+      report.unavailable(k, "a repeated handshake failed");
+    }
+  }
+}
+
+void run_memory(Report& report, const MemoryCase& c) {
+  const std::string k = key({"mem", c.name});
+  saslpair::Options o = options_for(c.min_ssf, c.max_ssf, false);
+  if (const Established e = establish(o, c.name); !e.pair) {
+    report.unavailable(key({k, "rss"}), e.error);
+    return;
+  }
+  o.keep_transcript = false;
+  std::vector<std::unique_ptr<saslpair::Pair>> pairs;
+  pairs.reserve(c.pairs);
+  malloc_trim(0);
+  const auto rss0 = static_cast<double>(resident_bytes());
+  const auto heap0 = static_cast<double>(heap_bytes());
+  for (std::size_t i = 0; i < c.pairs; ++i) {
+    pairs.push_back(std::make_unique<saslpair::Pair>(o));
+    if (pairs.back()->run() != SASL_OK) {
+      report.unavailable(key({k, "rss"}), "a handshake failed");
+      return;
+    }
+  }
+  const auto n = static_cast<double>(c.pairs);
+  report.value(key({k, "rss"}), (static_cast<double>(resident_bytes()) - rss0) / n);
+  report.value(key({k, "heap"}), (static_cast<double>(heap_bytes()) - heap0) / n);
+  report.value(key({k, "peak"}), static_cast<double>(peak_resident_bytes()));
+  pairs.clear();  // every connection disposed: what stays allocated was lost
+  report.value(key({k, "kept"}), (static_cast<double>(heap_bytes()) - heap0) / n);
+}
+
+}  // namespace dmd5bench

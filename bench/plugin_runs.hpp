@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// plugin_runs.hpp: the measurements made through libsasl2 with one DIGEST-MD5 plugin loaded.
+#pragma once
+
+#include <string>
+
+#include "cases.hpp"
+#include "report.hpp"
+
+namespace dmd5bench {
+
+// start_libsasl2 initialises libsasl2 with only the plugin in `plugin_dir` and the embedded
+// user store (examples/sasl_pair). It returns false, after reporting why, when that fails.
+bool start_libsasl2(Report& report, const std::string& plugin_dir);
+
+// run_layers authenticates one client+server pair per layer case and reports, per chunk size,
+// the MB/s of sasl_encode on the client followed by sasl_decode on the server
+// ("layer/<case>/<chunk>"), the MB/s of the OpenSSL floor (floor.hpp) timed in alternating
+// slices in the same process ("floor/..."), and the ratio of the two ("ratio/..."). A case the
+// plugin cannot negotiate is reported unavailable (its floor is still measured).
+void run_layers(Report& report, double scale);
+
+// run_handshakes reports full authentications per second ("hs/<case>"): each creates a client and
+// a server connection, runs the exchange and disposes both.
+void run_handshakes(Report& report, double scale);
+
+// run_memory keeps c.pairs authenticated pairs alive and reports the growth per pair of the
+// RSS ("mem/<case>/rss") and of malloc's live bytes ("mem/<case>/heap"), the peak RSS, and the
+// live bytes per pair still allocated once every pair is disposed ("mem/<case>/kept", i.e.
+// leaked). Call it first in a fresh process: memory freed by earlier work would hide part of
+// the growth.
+void run_memory(Report& report, const MemoryCase& c);
+
+}  // namespace dmd5bench
