@@ -18,6 +18,16 @@ std::string_view qop_name(Qop q) noexcept {
   return "auth";
 }
 
+std::string protection_name(Qop q, std::optional<CipherId> cipher) {
+  std::string out = "qop=";
+  out += qop_name(q);
+  if (cipher) {
+    out += " cipher=";
+    out += cipher_info(*cipher).name;
+  }
+  return out;
+}
+
 std::optional<Qop> parse_qop(std::string_view s) noexcept {
   for (const Qop q : {Qop::Auth, Qop::AuthInt, Qop::AuthConf}) {
     if (iequals(s, qop_name(q))) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace digestmd5 {
@@ -61,6 +62,9 @@ constexpr const CipherInfo& cipher_info(CipherId id) noexcept {
 }
 // parse_cipher matches a cipher token case-insensitively.
 std::optional<CipherId> parse_cipher(std::string_view s) noexcept;
+
+// protection_name describes a negotiated protection for logs: "qop=auth-conf cipher=3des".
+std::string protection_name(Qop q, std::optional<CipherId> cipher);
 
 // CipherSet is a bit set of CipherId values.
 class CipherSet {

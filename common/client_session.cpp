@@ -63,22 +63,13 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   }
   const Challenge& c = *parsed;
   const SecurityProps props = host.props();
-  SsfWindow window = ssf_window(props);
-  if (props.maxbufsize != 0 && props.maxbufsize < kMinMaxbuf) {
-    window = SsfWindow{};
-  }
+  const SsfWindow window = ssf_window(props);
   const std::uint32_t peer_maxbuf = c.maxbuf.value_or(kDefaultMaxbuf);
-  const std::uint32_t own_maxbuf =
-      props.maxbufsize == 0 ? kDefaultMaxbuf : std::min<std::uint32_t>(props.maxbufsize, kMaxMaxbuf);
+  const std::uint32_t own = own_maxbuf(props);
   // Only ciphers whose packets fit both buffers are candidates: the one chosen must be able to
-  // carry at least one octet each way (spec §7.6).
-  CipherSet usable = m_options.ciphers.intersect(m_crypto->available());
-  for (const auto& info : kCiphers) {
-    if (max_plaintext(Qop::AuthConf, info.id, peer_maxbuf) == 0 ||
-        max_plaintext(Qop::AuthConf, info.id, own_maxbuf) == 0) {
-      usable.remove(info.id);
-    }
-  }
+  // carry at least one octet each way.
+  const CipherSet usable = ciphers_fitting(
+      ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), peer_maxbuf), own);
   auto choice = choose(window, c.qops, c.ciphers, usable);
   if (!choice) {
     return report(host, choice.error());
@@ -114,8 +105,8 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   r.nc = 1;
   r.qop = choice->qop;
   r.cipher = choice->cipher;
-  if (own_maxbuf != kDefaultMaxbuf && choice->qop != Qop::Auth) {
-    r.maxbuf = own_maxbuf;
+  if (own != kDefaultMaxbuf && choice->qop != Qop::Auth) {
+    r.maxbuf = own;
   }
   r.utf8 = c.utf8;
   r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
@@ -158,13 +149,8 @@ Result<StepOutput> ClientSession::verify_response_auth(ClientHost& host, std::st
     m_layer = std::move(*layer);
     m_outcome.max_out = m_layer->max_out();
   }
-  std::string note = "authenticated the server with qop=";
-  note += qop_name(m_outcome.qop);
-  if (m_outcome.cipher) {
-    note += " cipher=";
-    note += cipher_info(*m_outcome.cipher).name;
-  }
-  host.log(LogLevel::Note, note);
+  host.log(LogLevel::Note,
+           "authenticated the server with " + protection_name(m_outcome.qop, m_outcome.cipher));
   // Done: free the response text and the expected rspauth instead of keeping them for the
   // connection's lifetime (bytes per established connection).
   std::string().swap(m_out);

@@ -2,17 +2,29 @@
 // negotiation.cpp: SSF window, server offer and client choice.
 #include "negotiation.hpp"
 
+#include <algorithm>
+
+#include "messages.hpp"
+
 namespace digestmd5 {
 
 SsfWindow ssf_window(const SecurityProps& props) noexcept {
   SsfWindow w;
-  // Cyrus: without a buffer there can be no layer, so only auth remains.
-  if (props.maxbufsize == 0) {
+  // Cyrus: without a buffer there can be no layer, so only auth remains; the same holds for a
+  // buffer below maxbuf's minimum of 17, where no packet fits.
+  if (props.maxbufsize < kMinMaxbuf) {
     return w;
   }
   w.limit = props.max_ssf > props.external_ssf ? props.max_ssf - props.external_ssf : 0;
   w.require = props.min_ssf > props.external_ssf ? props.min_ssf - props.external_ssf : 0;
   return w;
+}
+
+std::uint32_t own_maxbuf(const SecurityProps& props) noexcept {
+  if (props.maxbufsize == 0) {
+    return kDefaultMaxbuf;
+  }
+  return static_cast<std::uint32_t>(std::min<unsigned>(props.maxbufsize, kMaxMaxbuf));
 }
 
 Result<Offer> make_offer(const SsfWindow& window, CipherSet allowed) {

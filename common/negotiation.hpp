@@ -2,6 +2,7 @@
 // negotiation.hpp: the SSF window and the qop/cipher choices of spec §9.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 #include "cipher_table.hpp"
@@ -25,7 +26,12 @@ struct SsfWindow {
   [[nodiscard]] bool contains(unsigned ssf) const noexcept { return require <= ssf && ssf <= limit; }
 };
 
+// ssf_window collapses to auth only when maxbufsize is 0 (Cyrus) or too small for any packet.
 SsfWindow ssf_window(const SecurityProps& props) noexcept;
+
+// own_maxbuf is the largest packet length we accept: maxbufsize clamped to the protocol's range,
+// 65536 when the application set none.
+std::uint32_t own_maxbuf(const SecurityProps& props) noexcept;
 
 // Offer is what the server lists in its challenge.
 struct Offer {

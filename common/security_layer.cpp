@@ -168,6 +168,15 @@ std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32
   return static_cast<std::uint32_t>(fits);
 }
 
+CipherSet ciphers_fitting(CipherSet set, std::uint32_t maxbuf) {
+  for (const auto& info : kCiphers) {
+    if (max_plaintext(Qop::AuthConf, info.id, maxbuf) == 0) {
+      set.remove(info.id);
+    }
+  }
+  return set;
+}
+
 Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<const Crypto> crypto,
                                                              const LayerKeys& keys,
                                                              const LayerConfig& config) {
@@ -275,7 +284,7 @@ Result<ByteView> SecurityLayer::encode(std::span<const ByteView> parts) {
   std::size_t offset = 0;
   do {
     const std::size_t len = std::min<std::size_t>(total - offset, m_max_out);
-    if (const auto st = seal_one({}, parts, offset, len); !st) {
+    if (const auto st = seal_one(parts, offset, len); !st) {
       return st.error();
     }
     offset += len;
@@ -283,7 +292,7 @@ Result<ByteView> SecurityLayer::encode(std::span<const ByteView> parts) {
   return ByteView(m_out_encoded);
 }
 
-Status SecurityLayer::seal_one(ByteView /*whole*/, std::span<const ByteView> parts,
+Status SecurityLayer::seal_one(std::span<const ByteView> parts,
                                std::size_t offset, std::size_t len) {
   Direction& d = *m_send;
   if (d.seq_exhausted) {

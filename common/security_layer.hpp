@@ -57,6 +57,10 @@ using LayerBuffer = std::vector<std::uint8_t, LayerBufferAllocator<std::uint8_t>
 // octets (exact, counting the worst-case padding), or 0 when none fits.
 std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32_t peer_maxbuf);
 
+// ciphers_fitting keeps the ciphers of `set` whose packets can carry at least one octet within
+// `maxbuf` (aes-cbc needs 64, des/3des 22; spec §7.6, §8 item 3).
+CipherSet ciphers_fitting(CipherSet set, std::uint32_t maxbuf);
+
 // SecurityLayer seals outgoing messages into packets and unseals the incoming byte stream.
 // Output views point into buffers the layer owns; they stay valid until the next call of the
 // same direction. Any receive error is fatal: later decode() calls fail too.
@@ -83,7 +87,7 @@ class SecurityLayer {
 
  private:
   SecurityLayer() = default;
-  Status seal_one(ByteView whole, std::span<const ByteView> parts, std::size_t offset,
+  Status seal_one(std::span<const ByteView> parts, std::size_t offset,
                   std::size_t len);
   Status unseal_one(ByteView packet);
   Error fatal(Errc code, std::string_view message) noexcept;

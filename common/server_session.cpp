@@ -13,10 +13,6 @@ namespace {
 
 constexpr std::size_t kNonceOctets = 32;
 
-std::uint32_t clamp_maxbuf(unsigned maxbufsize) noexcept {
-  return static_cast<std::uint32_t>(std::min<unsigned>(maxbufsize, kMaxMaxbuf));
-}
-
 }  // namespace
 
 ServerSession::ServerSession(std::shared_ptr<const Crypto> crypto, ServerOptions options)
@@ -44,18 +40,11 @@ Result<StepOutput> ServerSession::step(ServerHost& host, std::string_view input)
 Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
   const SecurityProps props = host.props();
   m_window = ssf_window(props);
-  if (props.maxbufsize != 0 && props.maxbufsize < kMinMaxbuf) {
-    m_window = SsfWindow{};  // no packet fits such a buffer
-  }
-  m_own_maxbuf = props.maxbufsize == 0 ? kDefaultMaxbuf : clamp_maxbuf(props.maxbufsize);
+  m_own_maxbuf = own_maxbuf(props);
   // Offer only ciphers whose packets fit our own buffer, or the client could pick one in which
-  // it can send nothing (aes-cbc needs 64, des/3des 22; spec §7.6, §8 item 3).
-  CipherSet usable = m_options.ciphers.intersect(m_crypto->available());
-  for (const auto& info : kCiphers) {
-    if (max_plaintext(Qop::AuthConf, info.id, m_own_maxbuf) == 0) {
-      usable.remove(info.id);
-    }
-  }
+  // it can send nothing.
+  const CipherSet usable =
+      ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), m_own_maxbuf);
   auto offer = make_offer(m_window, usable);
   if (!offer) {
     return report(host, offer.error());
@@ -193,13 +182,7 @@ Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_
     m_outcome.max_out = m_layer->max_out();
   }
   m_out = format_response_auth(compute_response(*m_crypto, *ha1, inputs, Proof::ServerRspauth));
-  std::string note = "authenticated with qop=";
-  note += qop_name(r.qop);
-  if (r.cipher) {
-    note += " cipher=";
-    note += cipher_info(*r.cipher).name;
-  }
-  host.log(LogLevel::Note, note);
+  host.log(LogLevel::Note, "authenticated with " + protection_name(r.qop, r.cipher));
   // The nonce and the realms served only this exchange: free them rather than keep them for the
   // connection's lifetime (bytes per established connection).
   std::string().swap(m_nonce);
