@@ -39,6 +39,7 @@ Result<StepOutput> ClientSession::step(ClientHost& host, std::string_view input)
         m_state = State::AwaitResponseAuth;
       } else if (r.error().code != Errc::Interact) {
         m_state = State::Failed;
+        m_ha1.clear();
       } else {
         m_state = State::AwaitChallenge;
       }
@@ -47,6 +48,8 @@ Result<StepOutput> ClientSession::step(ClientHost& host, std::string_view input)
     case State::AwaitResponseAuth: {
       auto r = verify_response_auth(host, input);
       m_state = r ? State::Done : State::Failed;
+      // H(A1) was needed only to check rspauth and derive the layer keys: both are done now.
+      m_ha1.clear();
       return r;
     }
     case State::Done:

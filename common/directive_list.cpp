@@ -117,6 +117,18 @@ bool is_token_char(char c) noexcept {
   return kTokenChars[static_cast<unsigned char>(c)];
 }
 
+bool is_sendable_quoted(std::string_view value) noexcept {
+  if (value.size() > kMaxValueLength) {
+    return false;
+  }
+  for (const char c : value) {
+    if (is_ctl(c) && !is_lws(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) {
     return false;

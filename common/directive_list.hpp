@@ -35,6 +35,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 // is_token_char tells whether `c` may appear in an RFC 2616 token.
 bool is_token_char(char c) noexcept;
 
+// is_sendable_quoted tells whether `value`, written as a quoted string, is one our own lexer
+// accepts: at most kMaxValueLength octets and no control character other than LWS.
+bool is_sendable_quoted(std::string_view value) noexcept;
+
 // DirectiveWriter builds a directive list: no spaces, "," between elements, and inside
 // quoted strings only '"' and '\' are escaped (spec §2, emitter rules).
 class DirectiveWriter {

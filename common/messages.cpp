@@ -196,6 +196,9 @@ Result<Challenge> parse_challenge(std::string_view input) {
 }
 
 Result<std::string> format_challenge(const Challenge& c) {
+  if (c.realms.size() > kMaxRealms) {
+    return fail(Errc::Internal, "challenge would carry more than 32 realms");
+  }
   DirectiveWriter w;
   w.quoted("nonce", c.nonce);
   for (const auto& r : c.realms) {
@@ -354,6 +357,9 @@ Result<Response> parse_response(std::string_view input) {
     if (!r.cipher) {
       return bad("unknown cipher in response");
     }
+  } else if (cipher_text) {
+    // RFC 2831 §2.1.2.1 sends cipher only with auth-conf; GNU SASL refuses it too.
+    return bad("cipher in response without qop=auth-conf");
   }
   return r;
 }

@@ -44,7 +44,9 @@ class SecretArray {
   SecretArray() = default;
   SecretArray(const SecretArray& other) = default;
   SecretArray& operator=(const SecretArray& other) = default;
-  ~SecretArray() { OPENSSL_cleanse(m_bytes.data(), m_bytes.size()); }
+  ~SecretArray() { clear(); }
+  // clear wipes the secret in place once it is no longer needed.
+  void clear() noexcept { OPENSSL_cleanse(m_bytes.data(), m_bytes.size()); }
   [[nodiscard]] std::span<std::uint8_t, N> bytes() noexcept { return m_bytes; }
   [[nodiscard]] std::span<const std::uint8_t, N> bytes() const noexcept { return m_bytes; }
   [[nodiscard]] std::uint8_t* data() noexcept { return m_bytes.data(); }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "account.hpp"
 #include "digest.hpp"
 #include "directive_list.hpp"
 
@@ -12,6 +13,26 @@ namespace digestmd5 {
 namespace {
 
 constexpr std::size_t kNonceOctets = 32;
+
+// check_offered_realms keeps the server from sending a challenge that a client (our own parser
+// included) would refuse: at most kMaxRealms realms, each non-empty and sendable. The realms come
+// from digestmd5_realms, else from user_realm or the FQDN; the messages say which to fix.
+Status check_offered_realms(const std::vector<std::string>& realms, bool from_option) {
+  if (realms.size() > kMaxRealms) {
+    return fail(Errc::BadParam,
+                "digestmd5_realms lists more than 32 realms, the most one challenge may carry");
+  }
+  for (const auto& r : realms) {
+    if (r.empty() || !is_sendable_quoted(r)) {
+      return fail(Errc::BadParam,
+                  from_option ? "digestmd5_realms has a realm over 1024 octets or with a control "
+                                "character"
+                              : "the user realm or server FQDN cannot be offered as a realm "
+                                "(empty, over 1024 octets or with a control character)");
+    }
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -61,6 +82,10 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
   if (m_realms.empty()) {
     m_realms.emplace_back(!host.user_realm().empty() ? host.user_realm() : host.server_fqdn());
   }
+  const bool realms_from_option = !m_options.realms.empty();
+  if (const auto st = check_offered_realms(m_realms, realms_from_option); !st) {
+    return report(host, st.error());
+  }
 
   Challenge c;
   c.nonce = m_nonce;
@@ -73,7 +98,11 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
   }
   auto text = format_challenge(c);
   if (!text) {
-    return report(host, text.error());
+    return report(host, realms_from_option
+                            ? fail(Errc::BadParam,
+                                   "digestmd5_realms is too long: the challenge would reach the "
+                                   "2048-octet limit")
+                            : text.error());
   }
   m_out = std::move(*text);
   m_state = State::AwaitResponse;
@@ -126,16 +155,19 @@ Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_
     return report(host, fail(Errc::BadProtocol, "client chose a cipher that was not offered"));
   }
   const std::string realm = r.realm.value_or("");
-  // Cyrus: a client that picks a realm other than our default is looked up as user@realm.
-  std::string lookup_name = r.username;
-  if (!realm.empty() && realm != m_realms.front()) {
-    lookup_name += "@" + realm;
+  const AccountContext where{host.user_realm(), host.server_fqdn()};
+  auto lookup_name = account_name(r.username, realm, where);
+  if (!lookup_name) {
+    return report(host, lookup_name.error());
   }
   const std::string_view authzid = r.authzid ? std::string_view(*r.authzid) : "";
+  if (const auto st = check_authzid(authzid, where); !st) {
+    return report(host, st.error());
+  }
   if (r.authzid && r.authzid->empty()) {
     host.log(LogLevel::Warn, "client sent an empty authzid; treated as none");
   }
-  auto secret = host.canonicalise_and_fetch(lookup_name, authzid);
+  auto secret = host.canonicalise_and_fetch(*lookup_name, authzid);
   if (!secret) {
     return report(host, secret.error());
   }

@@ -17,6 +17,8 @@ std::mutex g_mutex;
 std::string g_plugin_dir;
 std::vector<User> g_users;
 std::vector<std::string> g_log;
+std::vector<std::string> g_lookups;
+constexpr std::size_t kMaxLookups = 64;
 bool g_keep_log = true;
 bool g_initialised = false;
 char g_store_name[] = "saslpair";
@@ -65,21 +67,59 @@ int side_getopt(void* context, const char* plugin, const char* option, const cha
   return global_getopt(nullptr, plugin, option, result, len);
 }
 
+// split_account parses a looked-up name the way sasldb does (_plug_parseuser): at the first '@',
+// else the user_realm, else the server FQDN.
+std::pair<std::string, std::string> split_account(const sasl_server_params_t& sp,
+                                                  const std::string& name) {
+  if (const auto at = name.find('@'); at != std::string::npos) {
+    return {name.substr(0, at), name.substr(at + 1)};
+  }
+  const char* realm = sp.user_realm != nullptr && sp.user_realm[0] != '\0' ? sp.user_realm
+                                                                            : sp.serverFQDN;
+  return {name, realm != nullptr ? realm : ""};
+}
+
+bool matches(const User& u, const std::string& name, const std::string& user,
+             const std::string& realm) {
+  if (!u.realm.empty()) {
+    return u.name == user && u.realm == realm;
+  }
+  return u.name == name || u.name == user;
+}
+
+// set_values adds `first` (when non-empty) and `more` as the values of `prop`: prop_set with the
+// name starts the property, with NULL it appends a value to the same one.
+void set_values(const sasl_utils_t* utils, propctx* ctx, const char* prop, const std::string* first,
+                const std::vector<std::string>& more) {
+  const char* name = prop;
+  if (first != nullptr && !first->empty()) {
+    utils->prop_set(ctx, name, first->data(), static_cast<int>(first->size()));
+    name = nullptr;
+  }
+  for (const auto& v : more) {
+    utils->prop_set(ctx, name, v.data(), static_cast<int>(v.size()));
+    name = nullptr;
+  }
+}
+
 int store_lookup(void* /*glob*/, sasl_server_params_t* sparams, unsigned flags, const char* user,
                  unsigned ulen) {
   if ((flags & SASL_AUXPROP_AUTHZID) != 0) {
     return SASL_OK;
   }
   const std::string name(user, ulen);
+  const auto [bare, realm] = split_account(*sparams, name);
+  // The values go from the store into the property context without a copy of ours in between
+  // (tests/test_secrets scans freed memory for them), so the lock is held throughout.
+  const std::lock_guard lock(g_mutex);
+  // Bounded, so that long runs that never take them (benchmark, RSS loop) do not grow.
+  if (g_lookups.size() < kMaxLookups) {
+    g_lookups.push_back(bare + "|" + realm);
+  }
   const User* found = nullptr;
-  {
-    const std::lock_guard lock(g_mutex);
-    // Entries without a realm match any realm, as a single-realm store would.
-    const std::string bare = name.substr(0, name.find('@'));
-    for (const auto& u : g_users) {
-      if (u.name == name || u.name == bare) {
-        found = &u;
-      }
+  for (const auto& u : g_users) {
+    if (matches(u, name, bare, realm)) {
+      found = &u;
     }
   }
   if (found == nullptr) {
@@ -87,12 +127,19 @@ int store_lookup(void* /*glob*/, sasl_server_params_t* sparams, unsigned flags, 
   }
   const propval* to_fetch = sparams->utils->prop_get(sparams->propctx);
   for (const propval* p = to_fetch; p != nullptr && p->name != nullptr; ++p) {
-    if (std::strcmp(p->name, SASL_AUX_PASSWORD) == 0) {
-      if (p->values != nullptr) {
-        sparams->utils->prop_erase(sparams->propctx, p->name);
-      }
-      sparams->utils->prop_set(sparams->propctx, p->name, found->password.c_str(),
-                               static_cast<int>(found->password.size()));
+    const bool is_password = std::strcmp(p->name, SASL_AUX_PASSWORD) == 0;
+    const bool is_ss = std::strcmp(p->name, "*cmusaslsecretDIGEST-MD5") == 0;
+    if (!is_password && !is_ss) {
+      continue;
+    }
+    if (p->values != nullptr) {
+      sparams->utils->prop_erase(sparams->propctx, p->name);
+    }
+    if (is_password) {
+      set_values(sparams->utils, sparams->propctx, p->name, &found->password,
+                 found->more_passwords);
+    } else {
+      set_values(sparams->utils, sparams->propctx, p->name, nullptr, found->stored_ss);
     }
   }
   return SASL_OK;
@@ -169,6 +216,24 @@ int proxy_policy(sasl_conn_t* conn, void* context, const char* requested, unsign
   return SASL_NOAUTHZ;
 }
 
+// server_canon refuses Options::refuse_authzid as an authorization id (as an application's
+// canonicalisation callback may) and passes every other name through unchanged.
+int server_canon(sasl_conn_t* conn, void* context, const char* in, unsigned inlen, unsigned flags,
+                 const char* /*user_realm*/, char* out, unsigned out_max, unsigned* out_len) {
+  const auto* o = static_cast<const Options*>(context);
+  const std::string name(in, inlen);
+  if ((flags & SASL_CU_AUTHID) == 0 && !o->refuse_authzid.empty() && name == o->refuse_authzid) {
+    sasl_seterror(conn, 0, "authorization id refused by the application");
+    return SASL_NOAUTHZ;
+  }
+  if (inlen > out_max) {
+    return SASL_BUFOVER;
+  }
+  std::memcpy(out, in, inlen);
+  *out_len = inlen;
+  return SASL_OK;
+}
+
 sasl_security_properties_t props_of(const Side& s) {
   sasl_security_properties_t p{};
   p.min_ssf = s.min_ssf;
@@ -179,7 +244,7 @@ sasl_security_properties_t props_of(const Side& s) {
 
 }  // namespace
 
-int init(const std::string& plugin_dir) {
+int init(const std::string& plugin_dir, const std::string& client_plugin_dir) {
   if (g_initialised) {
     return SASL_OK;
   }
@@ -198,6 +263,10 @@ int init(const std::string& plugin_dir) {
   if (rc != SASL_OK) {
     return rc;
   }
+  // libsasl2 asks for the path again when the client side loads its plugins.
+  if (!client_plugin_dir.empty()) {
+    g_plugin_dir = client_plugin_dir;
+  }
   rc = sasl_client_init(global);
   g_initialised = rc == SASL_OK;
   return rc;
@@ -206,6 +275,11 @@ int init(const std::string& plugin_dir) {
 void set_users(std::vector<User> users) {
   const std::lock_guard lock(g_mutex);
   g_users = std::move(users);
+}
+
+std::vector<std::string> take_lookups() {
+  const std::lock_guard lock(g_mutex);
+  return std::exchange(g_lookups, {});
 }
 
 std::vector<std::string> take_log() {
@@ -234,6 +308,9 @@ Pair::Pair(Options options) : m_options(std::move(options)) {
   m_client_callbacks.push_back({SASL_CB_LIST_END, nullptr, nullptr});
   m_server_callbacks.push_back({SASL_CB_GETOPT, as_proc(&side_getopt), &m_options.server});
   m_server_callbacks.push_back({SASL_CB_PROXY_POLICY, as_proc(&proxy_policy), ctx});
+  if (!m_options.refuse_authzid.empty()) {
+    m_server_callbacks.push_back({SASL_CB_CANON_USER, as_proc(&server_canon), ctx});
+  }
   m_server_callbacks.push_back({SASL_CB_LIST_END, nullptr, nullptr});
 
   const char* realm = m_options.user_realm.empty() ? nullptr : m_options.user_realm.c_str();

@@ -13,16 +13,29 @@
 
 namespace saslpair {
 
+// User is one account of the embedded store. With `realm` set the store is realm-aware, as
+// sasldb is: a looked-up name is split at its first '@' into user and realm, and a name without
+// '@' is looked up in the server's user_realm, else in its FQDN. Without `realm` the entry
+// matches `name` itself or that name in any realm (a single-realm store).
 struct User {
-  std::string name;      // as looked up: "alice" or "alice@REALM"
-  std::string password;  // stored as userPassword
+  User(std::string name_, std::string password_, std::string realm_ = {})
+      : name(std::move(name_)), password(std::move(password_)), realm(std::move(realm_)) {}
+  std::string name;      // "alice" (or, without realm, "alice@REALM")
+  std::string password;  // the first userPassword value; empty = none
+  std::string realm;     // empty = any realm
+  std::vector<std::string> more_passwords;  // further userPassword values (multi-valued)
+  std::vector<std::string> stored_ss;       // cmusaslsecretDIGEST-MD5 values (binary allowed)
 };
 
 // init starts libsasl2 (client and server) once per process, loading plugins only from
-// `plugin_dir`, and registers the embedded auxprop store. It returns a SASL code.
-int init(const std::string& plugin_dir);
+// `plugin_dir`, and registers the embedded auxprop store. It returns a SASL code. With
+// `client_plugin_dir`, the client side loads its mechanisms from there instead (so that one
+// process can pair the stock server plugin with ours as client).
+int init(const std::string& plugin_dir, const std::string& client_plugin_dir = {});
 // set_users replaces the embedded store.
 void set_users(std::vector<User> users);
+// take_lookups returns and clears the accounts the store was asked for, as "user|realm".
+std::vector<std::string> take_lookups();
 // take_log returns and clears the log lines libsasl2 and the plugin wrote.
 std::vector<std::string> take_log();
 // set_log_capture(false) drops log lines instead of keeping them for take_log(), so that a long
@@ -48,6 +61,7 @@ struct Options {
   bool success_data = true;  // server may send rspauth with the outcome
   bool keep_transcript = true;  // false: run() records no messages (pairs kept alive in bulk)
   std::vector<std::pair<std::string, std::string>> proxies;  // allowed authid -> authzid
+  std::string refuse_authzid;  // non-empty: the server's canon_user callback refuses this authzid
   Side client;
   Side server;
 };

@@ -2,11 +2,14 @@
 // sasl_host.cpp: logging, options, user store, callbacks and prompts through libsasl2.
 #include "sasl_host.hpp"
 
+#include <openssl/crypto.h>
 #include <sasl/prop.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+
+#include "../common/account.hpp"
 
 namespace digestmd5::plugin {
 namespace {
@@ -199,12 +202,74 @@ SecurityProps SaslServerHost::props() const {
                        m_params.props.maxbufsize};
 }
 
+namespace {
+
+constexpr const char* kPasswordProp = SASL_AUX_PASSWORD;  // "*userPassword"
+constexpr const char* kStoredSsProp = "*cmusaslsecretDIGEST-MD5";
+constexpr std::size_t kStoredSsOctets = 16;
+
+// SecretRequest asks the auxprop layer for the user's secrets and, when it goes out of scope,
+// erases whatever the store returned: on success, for an unknown user and when canon_user
+// refuses the authzid after the store has already answered for the authid.
+class SecretRequest {
+ public:
+  SecretRequest(const sasl_utils_t* utils, propctx* ctx) noexcept : m_utils(utils), m_ctx(ctx) {}
+  SecretRequest(const SecretRequest&) = delete;
+  SecretRequest& operator=(const SecretRequest&) = delete;
+  ~SecretRequest() {
+    wipe_single_binary_value();
+    m_utils->prop_erase(m_ctx, kPasswordProp);
+    m_utils->prop_erase(m_ctx, kStoredSsProp);
+  }
+
+  [[nodiscard]] bool send() noexcept {
+    static const char* const kNames[] = {kPasswordProp, kStoredSsProp, nullptr};
+    return m_utils->prop_request(m_ctx, const_cast<const char**>(kNames)) == SASL_OK;
+  }
+
+  // values returns {userPassword, cmusaslsecretDIGEST-MD5}; false when neither was asked for.
+  [[nodiscard]] bool values(std::array<propval, 2>& out) const noexcept {
+    static const char* const kNames[] = {kPasswordProp, kStoredSsProp, nullptr};
+    return m_utils->prop_getnames(m_ctx, const_cast<const char**>(kNames), out.data()) >= 0;
+  }
+
+ private:
+  // prop_erase clears a value up to its first NUL octet only; a binary SS may hold 0x00, so a
+  // single stored value is cleared over its whole recorded size first.
+  void wipe_single_binary_value() const noexcept {
+    std::array<propval, 2> v{};
+    if (!values(v)) {
+      return;
+    }
+    const propval& ss = v[1];
+    if (ss.name != nullptr && ss.values != nullptr && ss.values[0] != nullptr &&
+        ss.values[1] == nullptr) {
+      // The value lives in libsasl2's property pool, which prop_erase writes through too.
+      OPENSSL_cleanse(const_cast<char*>(ss.values[0]), ss.valsize);
+    }
+  }
+
+  const sasl_utils_t* m_utils;
+  propctx* m_ctx;
+};
+
+bool has_value(const propval& p) noexcept {
+  return p.name != nullptr && p.values != nullptr && p.values[0] != nullptr;
+}
+
+// stored_ss_usable: a stored SS is exactly one value of exactly 16 octets. Anything else (an
+// LDAP or SQL store can return several values, or a value of another length) is not read.
+bool stored_ss_usable(const propval& p) noexcept {
+  return has_value(p) && p.values[1] == nullptr && p.valsize == kStoredSsOctets;
+}
+
+}  // namespace
+
 Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view user,
                                                             std::string_view authzid) {
   const sasl_utils_t* utils = m_params.utils;
-  static const char* const kRequest[] = {SASL_AUX_PASSWORD, "*cmusaslsecretDIGEST-MD5", nullptr};
-  const char** request = const_cast<const char**>(kRequest);
-  if (utils->prop_request(m_params.propctx, request) != SASL_OK) {
+  SecretRequest request(utils, m_params.propctx);
+  if (!request.send()) {
     return fail(Errc::Internal, "cannot request the user's secret");
   }
   const std::string user_z(user);
@@ -228,24 +293,30 @@ Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view use
     }
   }
   std::array<propval, 2> values{};
-  if (utils->prop_getnames(m_params.propctx, request, values.data()) < 0) {
+  if (!request.values(values)) {
     return fail(Errc::NoUser, "no secret in the user store");
   }
-  StoredSecret secret;
   const propval& password = values[0];
   const propval& stored_ss = values[1];
-  if (password.name != nullptr && password.values != nullptr && password.values[0] != nullptr) {
+  const bool ss_present = has_value(stored_ss);
+  const bool ss_usable = stored_ss_usable(stored_ss);
+  if (ss_present && !ss_usable) {
+    log(LogLevel::Warn,
+        "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
+  }
+  StoredSecret secret;
+  if (has_value(password)) {
     const char* p = password.values[0];
     secret.bytes.assign(p, p + std::strlen(p));
-  } else if (stored_ss.name != nullptr && stored_ss.values != nullptr &&
-             stored_ss.values[0] != nullptr && stored_ss.valsize >= 16) {
+  } else if (ss_usable) {
     secret.kind = StoredSecret::Kind::Ss;
-    secret.bytes.assign(stored_ss.values[0], stored_ss.values[0] + 16);
+    const auto* b = reinterpret_cast<const std::uint8_t*>(stored_ss.values[0]);
+    secret.bytes.assign(b, b + kStoredSsOctets);
+  } else if (ss_present) {
+    return fail(Errc::NoUser, "the user's stored DIGEST-MD5 secret is unusable");
   } else {
-    utils->prop_erase(m_params.propctx, SASL_AUX_PASSWORD);
     return fail(Errc::NoUser, "no secret in the user store");
   }
-  utils->prop_erase(m_params.propctx, SASL_AUX_PASSWORD);
   if (secret.bytes.empty()) {
     return fail(Errc::NoUser, "the user's stored secret is empty");
   }
@@ -348,6 +419,10 @@ Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& 
 
   const std::string authid_s = to_string(authid->value);
   const std::string authzid_s = to_string(authzid->value);
+  // A name libsasl2 cannot canonicalise fails inside it and leaks its copy: refuse it here.
+  if (authid_s.size() > kCanonNameLimit || authzid_s.size() > kCanonNameLimit) {
+    return fail(Errc::BadParam, "authentication or authorization name over 1024 octets");
+  }
   int rc = SASL_OK;
   if (!authzid_s.empty() && authzid_s != authid_s) {
     rc = m_params.canon_user(utils->conn, authid_s.c_str(), 0, SASL_CU_AUTHID, &m_oparams);

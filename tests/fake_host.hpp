@@ -31,7 +31,10 @@ class FakeServerHost final : public ServerHost {
   std::string fqdn = "elwood.innosoft.com";
   std::string realm;
   SecurityProps security{0, 256, 0, 65536};
-  std::map<std::string, StoredSecret> store;  // keyed by the lookup name
+  // Keyed by "user" (any realm) or "user@realm"; a lookup name finds its exact entry first, then
+  // the entry of its part before the first '@' (a single-realm store).
+  std::map<std::string, StoredSecret> store;
+  std::string last_lookup;
   std::string last_authzid;
   FakeLog log_record;
 
@@ -45,8 +48,12 @@ class FakeServerHost final : public ServerHost {
   [[nodiscard]] SecurityProps props() const override { return security; }
   Result<StoredSecret> canonicalise_and_fetch(std::string_view user,
                                               std::string_view authzid) override {
+    last_lookup = std::string(user);
     last_authzid = std::string(authzid);
-    const auto it = store.find(std::string(user));
+    auto it = store.find(last_lookup);
+    if (it == store.end()) {
+      it = store.find(last_lookup.substr(0, last_lookup.find('@')));
+    }
     if (it == store.end()) {
       return Error{Errc::NoUser, "user not found"};
     }

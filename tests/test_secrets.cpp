@@ -252,6 +252,10 @@ struct CoreRun {
   bool ok = false;
 };
 
+// The client session's own bytes just before it is destroyed (a static buffer, so the copy is
+// never a freed heap block): H(A1) must be gone from it once the layer keys exist.
+alignas(ClientSession) unsigned char g_client_image[sizeof(ClientSession)];
+
 void exchange_core(const Layer& l, CoreRun& run) {
   const auto& crypto = shared_crypto();
   auto server_host = std::make_unique<testing::FakeServerHost>();
@@ -287,6 +291,7 @@ void exchange_core(const Layer& l, CoreRun& run) {
       run.ok = run.ok && wire && to->decode(Bytes(wire->begin(), wire->end())).has_value();
     }
   }
+  std::memcpy(g_client_image, static_cast<const void*>(client.get()), sizeof(ClientSession));
   client.reset();
   server.reset();
   client_host.reset();
@@ -309,6 +314,9 @@ void core_sessions_leave_no_secret_in_freed_memory(void** /*state*/) {
                   secrets.size());
     forget_all();
     assert_int_equal(hits, 0);
+    // H(A1) (secrets[2]) must not survive in the finished client session either.
+    const std::string& ha1 = secrets[2].bytes;
+    assert_null(memmem(g_client_image, sizeof g_client_image, ha1.data(), ha1.size()));
   }
 }
 
@@ -320,7 +328,7 @@ struct SaslRun {
   bool ok = false;
 };
 
-void exchange_sasl(const Layer& l, SaslRun& run) {
+saslpair::Options sasl_options(const Layer& l) {
   saslpair::Options o;
   o.service = "imap";
   o.fqdn = "mail.example.com";
@@ -332,6 +340,10 @@ void exchange_sasl(const Layer& l, SaslRun& run) {
   if (!l.aes) {
     o.client.options["digestmd5_aes_cbc"] = "no";
   }
+  return o;
+}
+
+void exchange_sasl(const saslpair::Options& o, SaslRun& run) {
   // On the stack: the harness's own copy of the password (Options) must not land in a freed
   // heap block and be mistaken for the plugin's.
   std::optional<saslpair::Pair> pair(std::in_place, o);
@@ -365,7 +377,7 @@ void plugin_leaves_no_secret_in_freed_memory(void** /*state*/) {
     SaslRun run;
     forget_all();
     g_recording = true;
-    exchange_sasl(l, run);
+    exchange_sasl(sasl_options(l), run);
     g_recording = false;
     assert_true(run.ok);
     const std::size_t blocks = g_freed_count;
@@ -378,6 +390,49 @@ void plugin_leaves_no_secret_in_freed_memory(void** /*state*/) {
     forget_all();
     assert_int_equal(hits, 0);
   }
+}
+
+// A user whose store holds only the stored SS (cmusaslsecretDIGEST-MD5), which the plugin asks
+// the auxprop layer for and must erase from the property context like the password.
+void plugin_erases_the_stored_secret(void** /*state*/) {
+  for (const auto& l : kLayers) {
+    saslpair::Options o = sasl_options(l);
+    o.authid = "sid";
+    SaslRun run;
+    forget_all();
+    g_recording = true;
+    exchange_sasl(o, run);
+    g_recording = false;
+    assert_true(run.ok);
+    const auto c = parse_challenge(run.challenge);
+    assert_true(c.has_value());
+    const auto secrets = secrets_of(*shared_crypto(), run.response, c->nonce);
+    const std::size_t hits = scan(secrets, l.name);
+    print_message("stored SS %-8s: %zu freed blocks scanned\n", l.name, g_freed_count);
+    forget_all();
+    assert_int_equal(hits, 0);
+  }
+}
+
+// canon_user refuses the authzid after the store has answered for the authid: the password it
+// returned must be erased on that path too (an unauthenticated client can make it happen).
+void plugin_erases_the_secret_when_the_authzid_is_refused(void** /*state*/) {
+  saslpair::Options o = sasl_options(kLayers[0]);
+  o.authzid = "bob";
+  o.refuse_authzid = "bob";
+  SaslRun run;
+  forget_all();
+  g_recording = true;
+  exchange_sasl(o, run);
+  g_recording = false;
+  assert_false(run.ok);
+  assert_false(run.response.empty());
+  const auto c = parse_challenge(run.challenge);
+  assert_true(c.has_value());
+  const auto secrets = secrets_of(*shared_crypto(), run.response, c->nonce);
+  const std::size_t hits = scan(secrets, "refused authzid");
+  forget_all();
+  assert_int_equal(hits, 0);
 }
 
 // The scan itself must see a secret left in freed memory, or a pass would mean nothing.
@@ -405,11 +460,19 @@ int main() {
   if (saslpair::init(DMD5_BUILD_PLUGINDIR) != SASL_OK) {
     return 1;
   }
-  saslpair::set_users({{"alice", std::string(kPassword)}});
+  std::vector<saslpair::User> users{{"alice", std::string(kPassword)}, {"sid", "", "example.com"}};
+  {
+    const Digest16 ss = compute_ss(*shared_crypto(), {"sid", "example.com", as_bytes(kPassword)},
+                                   true);
+    users.back().stored_ss = {raw(ss.bytes())};
+  }
+  saslpair::set_users(std::move(users));
   const CMUnitTest tests[] = {
       cmocka_unit_test(scan_detects_an_unwiped_secret),
       cmocka_unit_test(core_sessions_leave_no_secret_in_freed_memory),
       cmocka_unit_test(plugin_leaves_no_secret_in_freed_memory),
+      cmocka_unit_test(plugin_erases_the_stored_secret),
+      cmocka_unit_test(plugin_erases_the_secret_when_the_authzid_is_refused),
   };
   const int failed = cmocka_run_group_tests_name("secrets", tests, nullptr, nullptr);
   sasl_done();
