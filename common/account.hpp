@@ -22,7 +22,7 @@ struct AccountContext {
 };
 
 // account_name returns the name to hand to canon_user (and so to the auxprop store) for the
-// account (username, realm) of a response; docs/protocol.md §5.1 gives the rule and its reasons.
+// account (username, realm) of a response; docs/protocol.md §4.6 gives the rule and its reasons.
 // It fails with BadProtocol for names the store could not tell apart (white space at either end,
 // an empty realm, a result above kCanonNameLimit) and with NoUser for a username whose own
 // "@domain" names a realm other than `realm`.

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "../common/account.hpp"
 #include "../common/client_session.hpp"
 #include "../common/digest.hpp"
 #include "../common/server_session.hpp"
@@ -317,8 +318,102 @@ void client_never_goes_below_min_ssf(void** state) {
 
 }  // namespace
 
+// ---- account_name: the rule of docs/protocol.md §4.6, row by row ---------------------------
+
+struct AccountRow {
+  const char* username;
+  const char* realm;
+  const char* user_realm;
+  const char* name;  // expected name, or nullptr when refused with `code`
+  Errc code;
+};
+
+constexpr AccountRow kAccountRows[] = {
+    // The stock plugin's default realm (user_realm, else the FQDN) keeps a bare name.
+    {"alice", "mail.example.com", "", "alice", Errc::Internal},
+    {"alice", "example.com", "example.com", "alice", Errc::Internal},
+    // Every other realm is named explicitly, whatever user_realm and the FQDN are.
+    {"alice", "example.com", "", "alice@example.com", Errc::Internal},
+    {"alice", "example.com", "other.org", "alice@example.com", Errc::Internal},
+    {"alice", "mail.example.com", "other.org", "alice@mail.example.com", Errc::Internal},
+    {"alice", "a@b", "", "alice@a@b", Errc::Internal},
+    // A username that carries its own realm must carry the response's.
+    {"alice@example.com", "example.com", "", "alice@example.com", Errc::Internal},
+    {"alice@other.org", "example.com", "", nullptr, Errc::NoUser},
+    {"alice@other.org", "mail.example.com", "", nullptr, Errc::NoUser},
+    {"a@example.com@example.com", "example.com", "", nullptr, Errc::NoUser},
+    // Names canon_user would change or the store could not tell apart.
+    {" alice", "example.com", "", nullptr, Errc::BadProtocol},
+    {"alice\t", "example.com", "", nullptr, Errc::BadProtocol},
+    {"alice", "example.com\n", "", nullptr, Errc::BadProtocol},
+    {"alice", "", "", nullptr, Errc::BadProtocol},
+};
+
+void account_name_rows(void** /*state*/) {
+  for (const auto& row : kAccountRows) {
+    const AccountContext where{row.user_realm, "mail.example.com"};
+    const auto name = account_name(row.username, row.realm, where);
+    if (row.name != nullptr) {
+      assert_true(name.has_value());
+      assert_string_equal(test_support::text(*name).c_str(), row.name);
+    } else {
+      assert_false(name.has_value());
+      assert_int_equal(static_cast<int>(name.error().code), static_cast<int>(row.code));
+    }
+  }
+}
+
+void account_name_length_limit(void** /*state*/) {
+  // Bare with user_realm: canon_user appends "@example.com" (12 octets) itself.
+  const AccountContext with_realm{"example.com", "mail.example.com"};
+  assert_true(account_name(std::string(1012, 'a'), "example.com", with_realm).has_value());
+  assert_false(account_name(std::string(1013, 'a'), "example.com", with_realm).has_value());
+  // Qualified: the name we build is what canon_user holds.
+  const AccountContext none{"", "mail.example.com"};
+  assert_true(account_name(std::string(1012, 'a'), "example.com", none).has_value());
+  assert_false(account_name(std::string(1013, 'a'), "example.com", none).has_value());
+  // Bare without user_realm: nothing is appended.
+  assert_true(account_name(std::string(1024, 'a'), "mail.example.com", none).has_value());
+  assert_false(account_name(std::string(1025, 'a'), "mail.example.com", none).has_value());
+  assert_true(check_authzid(std::string(1012, 'z'), with_realm).ok());
+  assert_false(check_authzid(std::string(1013, 'z'), with_realm).ok());
+  assert_true(check_authzid(std::string(1022, 'z') + "@x", with_realm).ok());
+  assert_true(check_authzid(std::string(1024, 'z'), none).ok());
+  assert_false(check_authzid(std::string(1025, 'z'), none).ok());
+}
+
+// The server never sends what its own client would refuse: realm count and challenge size.
+void server_challenge_always_parses(void** state) {
+  auto& fx = *static_cast<Fixture*>(*state);
+  for (const std::size_t count : {std::size_t{1}, std::size_t{32}, std::size_t{33}}) {
+    ServerOptions options;
+    for (std::size_t i = 0; i < count; ++i) {
+      options.realms.push_back("realm" + std::to_string(i) + ".example");
+    }
+    fx.server = std::make_unique<ServerSession>(fx.crypto, std::move(options));
+    const auto challenge = fx.server->step(fx.server_host, "");
+    assert_int_equal(challenge.has_value(), count <= kMaxRealms);
+    if (challenge) {
+      assert_true(parse_challenge(challenge->data).has_value());
+    } else {
+      assert_int_equal(static_cast<int>(challenge.error().code), static_cast<int>(Errc::BadParam));
+    }
+  }
+  ServerOptions long_realms;
+  long_realms.realms.assign(20, std::string(120, 'r'));
+  fx.server = std::make_unique<ServerSession>(fx.crypto, std::move(long_realms));
+  assert_false(fx.server->step(fx.server_host, "").has_value());
+  ServerOptions control;
+  control.realms = {"bad\x01realm"};
+  fx.server = std::make_unique<ServerSession>(fx.crypto, std::move(control));
+  assert_false(fx.server->step(fx.server_host, "").has_value());
+}
+
 int main() {
   const CMUnitTest tests[] = {
+      cmocka_unit_test(account_name_rows),
+      cmocka_unit_test(account_name_length_limit),
+      cmocka_unit_test_setup_teardown(server_challenge_always_parses, setup, teardown),
       cmocka_unit_test_setup_teardown(sessions_authenticate_each_other, setup, teardown),
       cmocka_unit_test_setup_teardown(sessions_step_after_done_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(server_accepts_stored_ss, setup, teardown),
