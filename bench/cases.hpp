@@ -24,7 +24,7 @@ struct LayerCase {
   std::size_t volume;  // plaintext octets per cell, sized for ~0.1 s on the floor
   const char* evp_name;       // OpenSSL cipher name; nullptr for auth-int
   std::size_t block;          // cipher block (1 for stream ciphers and auth-int)
-  std::size_t random_prefix;  // aes-cbc's random first block per packet (spec §8)
+  std::size_t random_prefix;  // aes-cbc's random first block per packet (docs/protocol.md §8)
 };
 
 inline constexpr std::array<LayerCase, 7> kLayerCases{{
@@ -46,7 +46,7 @@ inline constexpr std::uint32_t kPeerMaxbuf = 65536;
 
 // max_plain is the largest message one packet carries for `c` with a peer maxbuf of 65536:
 // 10-octet MAC and 6-octet trailer, plus for block ciphers the random prefix and 1..block octets
-// of padding (spec §7.6, §8).
+// of padding (docs/protocol.md §7.6, §8).
 constexpr std::size_t max_plain(const LayerCase& c) noexcept {
   if (c.block == 1) {
     return kPeerMaxbuf - 16;

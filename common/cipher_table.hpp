@@ -34,15 +34,15 @@ std::string_view qop_name(Qop q) noexcept;
 // parse_qop matches a keyword case-insensitively.
 std::optional<Qop> parse_qop(std::string_view s) noexcept;
 
-// Ciphers in offer order (spec §9.2), followed by aes-cbc (spec §8).
+// Ciphers in offer order (docs/protocol.md §9.2), followed by aes-cbc (docs/protocol.md §8).
 enum class CipherId : std::uint8_t { Rc4_40, Rc4_56, Rc4, Des, TripleDes, AesCbc };
 inline constexpr std::size_t kCipherCount = 6;
 
 struct CipherInfo {
   CipherId id;
   std::string_view name;     // wire token
-  unsigned ssf;              // Cyrus SSF (spec §7.2)
-  std::size_t ha1_prefix;    // n: octets of H(A1) that feed Kcc/Kcs (spec §7.1)
+  unsigned ssf;              // Cyrus SSF (docs/protocol.md §7.2)
+  std::size_t ha1_prefix;    // n: octets of H(A1) that feed Kcc/Kcs (docs/protocol.md §7.1)
   std::size_t block;         // cipher block size (1 for stream ciphers)
   const char* evp_name;      // OpenSSL algorithm name
   bool legacy;               // lives in OpenSSL's legacy provider

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// client_session.hpp: the client side of DIGEST-MD5 (spec §3, §5, §9.3).
+// client_session.hpp: the client side of DIGEST-MD5 (docs/protocol.md §3, §5, §9.3).
 #pragma once
 
 #include <memory>

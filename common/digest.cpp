@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// digest.cpp: SS, H(A1), response values and key derivation (spec §4, §7.1).
+// digest.cpp: SS, H(A1), response values and key derivation (docs/protocol.md §4, §7.1).
 #include "digest.hpp"
 
 #include <array>

@@ -12,9 +12,9 @@
 
 namespace digestmd5 {
 
-// to_8859_1 applies the RFC 2831 §8 octet scan (spec §4.2): when `in` contains no octet above
-// 0xC3 and every octet 0xC0..0xC3 is followed by one in 0x80..0xBF, each such pair is folded into
-// one ISO-8859-1 octet and the function returns true; otherwise `out` is a copy and it returns
+// to_8859_1 applies the RFC 2831 §8 octet scan (docs/protocol.md §4.2): when `in` contains no octet
+// above 0xC3 and every octet 0xC0..0xC3 is followed by one in 0x80..0xBF, each such pair is folded
+// into one ISO-8859-1 octet and the function returns true; otherwise `out` is a copy and it returns
 // false. The result is `converted` only when at least one pair was folded.
 struct Latin1Result {
   bool representable = false;  // the string fits ISO-8859-1
@@ -56,7 +56,7 @@ enum class Proof { ClientResponse, ServerRspauth };
 std::string compute_response(const Crypto& crypto, const Digest16& ha1, const ResponseInputs& in,
                              Proof which);
 
-// LayerKeys are the four keys of spec §7.1.
+// LayerKeys are the four keys of docs/protocol.md §7.1.
 struct LayerKeys {
   Digest16 kic;  // client-to-server integrity
   Digest16 kis;  // server-to-client integrity

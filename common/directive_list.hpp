@@ -11,7 +11,7 @@
 
 namespace digestmd5 {
 
-// Limits of our own (spec §2 receiver rule 6), on top of the RFC's message-size limits.
+// Limits of our own (docs/protocol.md §2 receiver rule 6), on top of the RFC's message-size limits.
 inline constexpr std::size_t kMaxDirectives = 64;
 inline constexpr std::size_t kMaxValueLength = 1024;
 
@@ -40,7 +40,7 @@ bool is_token_char(char c) noexcept;
 bool is_sendable_quoted(std::string_view value) noexcept;
 
 // DirectiveWriter builds a directive list: no spaces, "," between elements, and inside
-// quoted strings only '"' and '\' are escaped (spec §2, emitter rules).
+// quoted strings only '"' and '\' are escaped (docs/protocol.md §2, emitter rules).
 class DirectiveWriter {
  public:
   DirectiveWriter& quoted(std::string_view name, std::string_view value);

@@ -9,7 +9,8 @@ namespace {
 
 Error bad(std::string_view what) noexcept { return fail(Errc::BadProtocol, what); }
 
-// Once tracks a single-occurrence directive: a repeat fails the exchange (spec §2 rule 5).
+// Once tracks a single-occurrence directive: a repeat fails the exchange (docs/protocol.md §2 rule
+// 5).
 class Once {
  public:
   [[nodiscard]] bool take() noexcept {
@@ -179,7 +180,7 @@ Result<Challenge> parse_challenge(std::string_view input) {
         }
       });
     }
-    // Anything else (opaque, domain, future directives) is ignored (spec §2 rule 4).
+    // Anything else (opaque, domain, future directives) is ignored (docs/protocol.md §2 rule 4).
   }
   if (!nonce.seen()) {
     return bad("challenge has no nonce");

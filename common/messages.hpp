@@ -21,7 +21,7 @@ inline constexpr std::size_t kChallengeLimit = 2048;
 inline constexpr std::size_t kResponseLimit = 4096;
 inline constexpr std::size_t kMaxRealms = 32;
 
-// maxbuf range, spec §7.6: 17..16777215; 65536 when absent.
+// maxbuf range, docs/protocol.md §7.6: 17..16777215; 65536 when absent.
 inline constexpr std::uint32_t kMinMaxbuf = 17;
 inline constexpr std::uint32_t kMaxMaxbuf = 16777215;
 inline constexpr std::uint32_t kDefaultMaxbuf = 65536;
@@ -35,7 +35,7 @@ bool is_lower_hex32(std::string_view s) noexcept;
 // format_nc prints `nc` as "%08x".
 std::string format_nc(std::uint32_t nc);
 
-// Challenge is a digest-challenge (spec §3.1).
+// Challenge is a digest-challenge (docs/protocol.md §3.1).
 struct Challenge {
   std::vector<std::string> realms;  // each occurrence is one choice
   std::string nonce;
@@ -53,7 +53,7 @@ Result<Challenge> parse_challenge(std::string_view input);
 // strictly shorter than kChallengeLimit.
 Result<std::string> format_challenge(const Challenge& c);
 
-// Response is a digest-response (spec §3.2).
+// Response is a digest-response (docs/protocol.md §3.2).
 struct Response {
   std::string username;
   std::optional<std::string> realm;
@@ -81,7 +81,7 @@ Result<Response> parse_response(std::string_view input);
 // format_response writes the Cyrus order; fails with Internal unless shorter than the limit.
 Result<std::string> format_response(const Response& r);
 
-// parse_response_auth returns the 32 hex digits of `rspauth` (spec §3.3).
+// parse_response_auth returns the 32 hex digits of `rspauth` (docs/protocol.md §3.3).
 Result<std::string> parse_response_auth(std::string_view input);
 std::string format_response_auth(std::string_view rspauth_hex);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// negotiation.hpp: the SSF window and the qop/cipher choices of spec §9.
+// negotiation.hpp: the SSF window and the qop/cipher choices of docs/protocol.md §9.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ struct SecurityProps {
   unsigned maxbufsize = 0;
 };
 
-// SsfWindow is [require, limit] after subtracting the external SSF (spec §9.1).
+// SsfWindow is [require, limit] after subtracting the external SSF (docs/protocol.md §9.1).
 struct SsfWindow {
   unsigned require = 0;
   unsigned limit = 0;
@@ -39,8 +39,8 @@ struct Offer {
   CipherSet ciphers;
 };
 
-// make_offer lists every qop and cipher of `allowed` inside the window (spec §9.2); it fails
-// with TooWeak if nothing qualifies.
+// make_offer lists every qop and cipher of `allowed` inside the window (docs/protocol.md §9.2); it
+// fails with TooWeak if nothing qualifies.
 Result<Offer> make_offer(const SsfWindow& window, CipherSet allowed);
 
 // Choice is the client's pick.
@@ -51,8 +51,8 @@ struct Choice {
 };
 
 // choose picks the highest SSF inside the window among what the server offered and `allowed`
-// permits; at equal SSF aes-cbc wins over rc4 (spec §8 item 4). It fails with TooWeak when
-// nothing fits, never going below window.require.
+// permits; at equal SSF aes-cbc wins over rc4 (docs/protocol.md §8 item 4). It fails with TooWeak
+// when nothing fits, never going below window.require.
 Result<Choice> choose(const SsfWindow& window, QopSet offered_qops, CipherSet offered_ciphers,
                       CipherSet allowed);
 

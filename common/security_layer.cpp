@@ -30,7 +30,7 @@ std::uint32_t get_be32(const std::uint8_t* p) noexcept {
          std::uint32_t{p[3]};
 }
 
-// explicit_iv_len is the random block aes-cbc puts in front of every packet (spec §8).
+// explicit_iv_len is the random block aes-cbc puts in front of every packet (docs/protocol.md §8).
 std::size_t explicit_iv_len(std::optional<CipherId> cipher) noexcept {
   return cipher == CipherId::AesCbc ? 16 : 0;
 }
@@ -118,7 +118,7 @@ struct SecurityLayer::Direction {
     return ok;
   }
 
-  // advance moves the counter; RFC 2831 lets it wrap, we close instead (spec §7.4).
+  // advance moves the counter; RFC 2831 lets it wrap, we close instead (docs/protocol.md §7.4).
   void advance() noexcept {
     if (seq == 0xFFFFFFFFU) {
       seq_exhausted = true;
@@ -153,7 +153,7 @@ std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32
     fits = maxbuf > 16 ? maxbuf - 16 : 0;
   } else {
     // L = roundup_b(iv + |msg| + 1 + 10) + 6, with 1..b octets of padding.
-    // spec §8 item 3: aes-cbc needs a peer maxbuf of at least 64.
+    // docs/protocol.md §8 item 3: aes-cbc needs a peer maxbuf of at least 64.
     if (cipher == CipherId::AesCbc && maxbuf < kMinAesMaxbuf) {
       return 0;
     }
@@ -209,7 +209,7 @@ Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<con
     if (evp == nullptr) {
       return fail(Errc::Unavailable, "negotiated cipher is not available");
     }
-    // Key material per spec §7.2; all of it is wiped when these arrays go out of scope.
+    // Key material per docs/protocol.md §7.2; all of it is wiped when these arrays go out of scope.
     SecretArray<16> key;
     SecretArray<16> iv;
     const auto kc_bytes = kc.bytes();

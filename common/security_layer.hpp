@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// security_layer.hpp: the auth-int and auth-conf packet layer (spec §7, §8).
+// security_layer.hpp: the auth-int and auth-conf packet layer (docs/protocol.md §7, §8).
 #pragma once
 
 #include <cstddef>
@@ -58,7 +58,7 @@ using LayerBuffer = std::vector<std::uint8_t, LayerBufferAllocator<std::uint8_t>
 std::uint32_t max_plaintext(Qop qop, std::optional<CipherId> cipher, std::uint32_t peer_maxbuf);
 
 // ciphers_fitting keeps the ciphers of `set` whose packets can carry at least one octet within
-// `maxbuf` (aes-cbc needs 64, des/3des 22; spec §7.6, §8 item 3).
+// `maxbuf` (aes-cbc needs 64, des/3des 22; docs/protocol.md §7.6, §8 item 3).
 CipherSet ciphers_fitting(CipherSet set, std::uint32_t maxbuf);
 
 // SecurityLayer seals outgoing messages into packets and unseals the incoming byte stream.
@@ -104,7 +104,8 @@ class SecurityLayer {
   bool m_failed = false;
 };
 
-// des_key_with_parity spreads 7 key octets over 8, setting odd parity in bit 0 (spec §7.2).
+// des_key_with_parity spreads 7 key octets over 8, setting odd parity in bit 0 (docs/protocol.md
+// §7.2).
 std::array<std::uint8_t, 8> des_key_with_parity(std::span<const std::uint8_t, 7> in) noexcept;
 
 }  // namespace digestmd5

@@ -93,7 +93,10 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
   c.qops = m_offer.qops;
   c.ciphers = m_offer.ciphers;
   c.utf8 = true;
-  if (m_own_maxbuf != kDefaultMaxbuf) {
+  // maxbuf only matters with a layer. Without one (maxbufsize 1..16 collapses the window to
+  // auth) the value would be outside 17..16777215 and a client would refuse the challenge.
+  const bool layer_offered = m_offer.qops.has(Qop::AuthInt) || m_offer.qops.has(Qop::AuthConf);
+  if (m_own_maxbuf != kDefaultMaxbuf && layer_offered) {
     c.maxbuf = m_own_maxbuf;
   }
   auto text = format_challenge(c);
@@ -190,7 +193,8 @@ Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_
     const SecretInputs si{r.username, realm, ByteView(secret->bytes)};
     bool converted = false;
     ha1 = verify(compute_ss(*m_crypto, si, true, &converted));
-    // spec §4.2: retry with the raw UTF-8 octets when the down-conversion changed anything.
+    // docs/protocol.md §4.2: retry with the raw UTF-8 octets when the down-conversion changed
+    // anything.
     if (!ha1 && converted) {
       ha1 = verify(compute_ss(*m_crypto, si, false));
     }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// server_session.hpp: the server side of DIGEST-MD5 (spec §3, §4.5, §9).
+// server_session.hpp: the server side of DIGEST-MD5 (docs/protocol.md §3, §4.5, §9).
 #pragma once
 
 #include <memory>

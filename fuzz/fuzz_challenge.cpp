@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// fuzz_challenge.cpp: parse_challenge on arbitrary octets (spec §2, §3.1).
+// fuzz_challenge.cpp: parse_challenge on arbitrary octets (docs/protocol.md §2, §3.1).
 //
 // Properties: no crash; a refusal is BadProtocol, or TooLong exactly when the input is above
 // 2048 octets; an accepted challenge satisfies every rule of §3.1; and writing it out again
@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   DMD5_FUZZ_CHECK(!c.maxbuf || (*c.maxbuf >= kMinMaxbuf && *c.maxbuf <= kMaxMaxbuf));
   DMD5_FUZZ_CHECK(c.nonce.find('\0') == std::string::npos);
 
-  // The writer lists ciphers only with auth-conf, where they mean something (spec §3.1).
+  // The writer lists ciphers only with auth-conf, where they mean something (docs/protocol.md
+  // §3.1).
   Challenge expect = c;
   if (!expect.qops.has(Qop::AuthConf)) {
     expect.ciphers = CipherSet{};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // fuzz_client_step.cpp: a ClientSession with a fixed identity fed an arbitrary challenge, and,
-// when it answers, an arbitrary response-auth (spec §3.1, §3.3, §5, §9.3).
+// when it answers, an arbitrary response-auth (docs/protocol.md §3.1, §3.3, §5, §9.3).
 //
 // Input: one configuration octet (security window, identity, cipher allow-list), the challenge,
 // then optionally "\n--\n" and the server's final message, in which "@RSPAUTH@" becomes the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // fuzz_layer_decode.cpp: SecurityLayer::decode fed arbitrary byte streams after a negotiation
-// of every qop/cipher (spec §7.3-§7.6, §8).
+// of every qop/cipher (docs/protocol.md §7.3-§7.6, §8).
 //
 // Both ends are keyed with derive_keys from a fixed H(A1) (the RFC 2831 §4 example), so runs
 // are reproducible (aes-cbc's per-packet random block changes the bytes, not the paths). The
@@ -38,7 +38,7 @@ constexpr std::uint32_t kMaxbufs[] = {65536, 17, 22, 64, 100, 1000, 4096, 167772
 
 const Digest16& fixed_ha1() {
   static const Digest16 ha1 = [] {
-    // H(A1) of the RFC 2831 §4 example (spec §10): a2549853149b0536f01f0b850c643c57.
+    // H(A1) of the RFC 2831 §4 example (docs/protocol.md §10): a2549853149b0536f01f0b850c643c57.
     constexpr std::uint8_t kBytes[16] = {0xa2, 0x54, 0x98, 0x53, 0x14, 0x9b, 0x05, 0x36,
                                          0xf0, 0x1f, 0x0b, 0x85, 0x0c, 0x64, 0x3c, 0x57};
     Digest16 d;
@@ -62,7 +62,7 @@ struct Stream {
     received += bytes.size();
     const auto out = decoder.decode(bytes);
     if (failed) {
-      DMD5_FUZZ_CHECK(!out.has_value());  // every receive error is fatal (spec §7.5)
+      DMD5_FUZZ_CHECK(!out.has_value());  // every receive error is fatal (docs/protocol.md §7.5)
       return {};
     }
     if (!out) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// fuzz_response.cpp: parse_response on arbitrary octets (spec §2, §3.2).
+// fuzz_response.cpp: parse_response on arbitrary octets (docs/protocol.md §2, §3.2).
 //
 // Properties: no crash; a refusal is BadProtocol, or TooLong exactly when the input is above
 // 4096 octets; an accepted response satisfies every rule of §3.2; and writing it out again
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   DMD5_FUZZ_CHECK(text->size() < kResponseLimit);
   // The writer always sends qop, so an absent qop comes back as an explicit "auth" (the value
-  // hashed either way, spec §3.2).
+  // hashed either way, docs/protocol.md §3.2).
   Response expect = r;
   if (!expect.qop_text) {
     expect.qop_text = std::string(qop_name(r.qop));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// fuzz_response_auth.cpp: parse_response_auth on arbitrary octets (spec §3.3).
+// fuzz_response_auth.cpp: parse_response_auth on arbitrary octets (docs/protocol.md §3.3).
 //
 // Properties: no crash; a refusal is BadProtocol, or TooLong exactly above 2048 octets; an
 // accepted message yields exactly 32 lower-case hex digits, which the writer turns back into a

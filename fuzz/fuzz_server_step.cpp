@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // fuzz_server_step.cpp: a ServerSession that issued a real challenge, then given arbitrary
-// client input as step 2 (spec §3.2, §4.5, §9.4).
+// client input as step 2 (docs/protocol.md §3.2, §4.5, §9.4).
 //
 // Input: one configuration octet (security window, host check, realms, cipher allow-list),
 // then the response. Two placeholders let the fuzzer get past the checks a random input cannot

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // fuzz_writers.cpp: format_challenge, format_response and format_response_auth on values built
-// from arbitrary octets (spec §2 emitter rules, style §2.4 item 5).
+// from arbitrary octets (docs/protocol.md §2 emitter rules, style §2.4 item 5).
 //
 // Properties: a writer never returns a message at or above its limit (2048 / 4096 octets; it
 // fails with Internal instead); and for every value inside the domain the parser can return

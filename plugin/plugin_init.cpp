@@ -322,7 +322,7 @@ void client_mech_dispose(void* conn_context, const sasl_utils_t* /*utils*/) noex
   delete static_cast<ClientConnection*>(conn_context);
 }
 
-// ---- Plug tables (as the stock plugin's descriptor, spec §1) --------------------------------
+// ---- Plug tables (as the stock plugin's descriptor, docs/protocol.md §1) ------------------------
 
 constexpr sasl_ssf_t kMaxSsf = 128;
 constexpr unsigned kSecurityFlags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS |

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # test.sh: install what is missing, then build and run the whole suite:
 #   1. -Werror build: unit tests, libsasl2 tests, export check, interop (stock plugin, Java, slapd)
-#   2. an install into a --with-plugindir directory, listed by saslpluginviewer
+#   2. an install into a --with-plugindir directory, listed by saslpluginviewer, and make
+#      distcheck (the tarball's own build and make check, into a scratch prefix)
 #   3. the first build's test programs (CMocka tests, bad-input catalogue, thread stress, the
 #      handshake loop, fuzz corpus replays) under valgrind memcheck: no leaks, no invalid accesses
 #   4. an ASan/UBSan build: make check without interop (foreign processes cannot load an
@@ -25,6 +26,14 @@ fi
 step "configure --with-plugindir and make install"
 if ! bash "$top/tests/check_install.sh" "$top" "$top/_build-install"; then
   status=1
+fi
+
+step "make distcheck: the release tarball builds, passes make check and installs cleanly"
+if ! make -C "$top/_build" distcheck >"$top/_build/distcheck.log" 2>&1; then
+  tail -60 "$top/_build/distcheck.log"
+  status=1
+else
+  grep -E "^(# (TOTAL|PASS|FAIL|ERROR):|=+$|digestmd5-.* archives ready)" "$top/_build/distcheck.log" | tail -8
 fi
 
 step "valgrind memcheck over the test programs"

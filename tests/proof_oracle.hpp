@@ -15,7 +15,7 @@
 namespace digestmd5::testing {
 
 // expected_ha1 computes H(A1) for response `r` as a server storing `password` would, hashing
-// `nonce` (the one it issued) and folding to ISO-8859-1 where possible (spec §4.2).
+// `nonce` (the one it issued) and folding to ISO-8859-1 where possible (docs/protocol.md §4.2).
 inline Digest16 expected_ha1(const Crypto& crypto, const Response& r, std::string_view nonce,
                              std::string_view password) {
   const std::string realm = r.realm.value_or("");

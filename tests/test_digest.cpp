@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // test_digest.cpp: SS, H(A1), response/rspauth, charset folding, layer keys and the encoders,
-// against the vectors of spec §10.
+// against the vectors of docs/protocol.md §10.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +32,7 @@ using test_support::fixture;
 using test_support::Hex;
 using test_support::hex;
 
-// The RFC 2831 §4 IMAP example (spec §10).
+// The RFC 2831 §4 IMAP example (docs/protocol.md §10).
 constexpr std::string_view kUser = "chris";
 constexpr std::string_view kRealm = "elwood.innosoft.com";
 constexpr std::string_view kPassword = "secret";
@@ -220,7 +220,7 @@ void digest_auth_conf_response_and_rspauth(void** state) {
 
 void digest_auth_int_a2_hash_matches_spec(void** state) {
   auto& fx = fixture<Fx>(state);
-  // HEX(H(A2)) for the client's auth-int A2 (spec §10).
+  // HEX(H(A2)) for the client's auth-int A2 (docs/protocol.md §10).
   constexpr std::string_view kA2Hex = "ea53ff7b95bc78e5161f0f7731ac6dde";
   assert_string_equal(
       md5_hex(fx, {"AUTHENTICATE:imap/elwood.innosoft.com:00000000000000000000000000000000"})
@@ -249,7 +249,7 @@ void digest_qop_is_hashed_as_sent(void** state) {
   assert_string_equal(p.response.data(), manual.c_str());
 }
 
-// ---------------------------------------------------------------- charset (spec §4.2)
+// ---------------------------------------------------------------- charset (docs/protocol.md §4.2)
 
 void digest_utf8_password_is_down_converted(void** state) {
   auto& fx = fixture<Fx>(state);
@@ -277,7 +277,7 @@ void digest_utf8_password_without_conversion(void** state) {
 void digest_folding_is_per_string(void** state) {
   auto& fx = fixture<Fx>(state);
   // "日" (e6 97 a5) is not in ISO-8859-1, so the username stays UTF-8 while the realm and the
-  // password are still folded (spec §4.2: each string separately).
+  // password are still folded (docs/protocol.md §4.2: each string separately).
   bool converted = false;
   const Hex got = ss_hex(fx, "\xe6\x97\xa5", "r\xc3\xa9", "p\xc3\xa9", true, &converted);
   assert_true(converted);
@@ -362,7 +362,7 @@ void digest_to_8859_1_rejects_broken_pairs(void** state) {
   }
 }
 
-// ---------------------------------------------------------------- layer keys (spec §7.1)
+// -------------------------------------------------------------- layer keys (docs/protocol.md §7.1)
 
 struct KeyHex {
   Hex kic, kis, kcc, kcs;
@@ -409,7 +409,7 @@ void digest_sealing_keys_match_spec(void** state) {
 
 void digest_sealing_keys_use_first_n_octets(void** state) {
   auto& fx = fixture<Fx>(state);
-  // n = 5 for rc4-40: Kcc = MD5(H(A1)[0..4] || magic), not [0..5] (spec §7.1).
+  // n = 5 for rc4-40: Kcc = MD5(H(A1)[0..4] || magic), not [0..5] (docs/protocol.md §7.1).
   const Hex manual = md5_hex(fx, {std::string_view("\xa2\x54\x98\x53\x14", 5),
                                   "Digest H(A1) to client-to-server sealing key magic constant"});
   assert_string_equal(keys_hex(fx, CipherId::Rc4_40).kcc.c_str(), manual.c_str());
@@ -466,7 +466,7 @@ void digest_base64_known_answers(void** state) {
   fx.text = digestmd5::base64(kZero32);
   assert_int_equal(fx.text.size(), 44);
   assert_string_equal(fx.text.c_str(), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-  // The RFC 2831 §4 IMAP challenge as the server base64-encodes it (spec §10).
+  // The RFC 2831 §4 IMAP challenge as the server base64-encodes it (docs/protocol.md §10).
   fx.text = digestmd5::base64(as_bytes(
       "realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",qop=\"auth\",algorithm=md5-sess,"
       "charset=utf-8"));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// test_directive_list.cpp: the RFC 2831 #rule lexer (spec §2 lexical rules) and DirectiveWriter.
+// test_directive_list.cpp: the RFC 2831 #rule lexer (docs/protocol.md §2 lexical rules) and
+// DirectiveWriter.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -101,7 +102,7 @@ void directive_list_allows_crlf_folding(void** state) {
   assert_int_equal(fx.list.size(), 2);
   DMD5_ASSERT_DIRECTIVE(fx, 0, "nonce", "abc", true);
   DMD5_ASSERT_DIRECTIVE(fx, 1, "qop", "auth", false);
-  // Bare CR and LF are LWS too (spec §2 lists SP, HT, CR, LF).
+  // Bare CR and LF are LWS too (docs/protocol.md §2 lists SP, HT, CR, LF).
   assert_int_equal(lex(fx, "a=1\n,\rb=2"), kOk);
   assert_int_equal(fx.list.size(), 2);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// test_messages.cpp: digest-challenge, digest-response and response-auth (spec §2, §3, §10).
+// test_messages.cpp: digest-challenge, digest-response and response-auth (docs/protocol.md §2, §3,
+// §10).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -106,7 +107,7 @@ bool opt_eq(const std::optional<std::string>& a, std::string_view b) noexcept {
   return a.has_value() && *a == b;
 }
 
-// The RFC 2831 §4 IMAP example (spec §10), base64-decoded.
+// The RFC 2831 §4 IMAP example (docs/protocol.md §10), base64-decoded.
 constexpr std::string_view kImapChallenge =
     "realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",qop=\"auth\",algorithm=md5-sess,"
     "charset=utf-8";
@@ -115,7 +116,7 @@ constexpr std::string_view kImapResponse =
     "nc=00000001,cnonce=\"OA6MHXh6VqTrRk\",digest-uri=\"imap/elwood.innosoft.com\","
     "response=d388dad90d4bbd760a152321f2143af7,qop=auth";
 
-// The required directives of a response (spec §3.2), one per element.
+// The required directives of a response (docs/protocol.md §3.2), one per element.
 constexpr std::string_view kRequired[] = {
     "username=\"chris\"",
     "nonce=\"OA6MG9tEQGm2hh\"",
@@ -137,7 +138,7 @@ int response_with(Fx& fx, std::string_view extra, std::size_t skip = SIZE_MAX) {
   return parse_response(fx, fx.input);
 }
 
-// ---------------------------------------------------------------- challenge (spec §3.1)
+// --------------------------------------------------------------- challenge (docs/protocol.md §3.1)
 
 void challenge_parses_minimal_with_defaults(void** state) {
   auto& fx = fixture<Fx>(state);
@@ -303,7 +304,7 @@ void challenge_rejects_duplicate_maxbuf(void** state) {
 
 void challenge_accepts_quoted_maxbuf(void** state) {
   auto& fx = fixture<Fx>(state);
-  // Java sends maxbuf="65536" (spec §2 receiver rule 1).
+  // Java sends maxbuf="65536" (docs/protocol.md §2 receiver rule 1).
   assert_int_equal(challenge_with(fx, "maxbuf=\"65536\""), kOk);
   assert_int_equal(*fx.c.maxbuf, 65536);
 }
@@ -347,7 +348,7 @@ void challenge_cipher_list_ignores_unknown_tokens(void** state) {
   expect.add(CipherId::TripleDes);
   assert_true(fx.c.ciphers == expect);
   // Only unknown ciphers: the parse succeeds with no usable cipher, and negotiation then acts
-  // as if auth-conf had not been offered (spec §3.1, tested in test_negotiation).
+  // as if auth-conf had not been offered (docs/protocol.md §3.1, tested in test_negotiation).
   assert_int_equal(challenge_with(fx, "qop=\"auth,auth-conf\",cipher=\"blowfish\""), kOk);
   assert_true(fx.c.ciphers.empty());
   assert_true(fx.c.qops.has(Qop::Auth));
@@ -510,14 +511,14 @@ void challenge_imap_example_round_trips_through_format(void** state) {
   auto& fx = fixture<Fx>(state);
   assert_int_equal(parse_challenge(fx, kImapChallenge), kOk);
   assert_int_equal(format_challenge(fx), kOk);
-  // Our emitter order (spec §2), not the order of the RFC's example.
+  // Our emitter order (docs/protocol.md §2), not the order of the RFC's example.
   assert_string_equal(fx.out.c_str(),
                       "nonce=\"OA6MG9tEQGm2hh\",realm=\"elwood.innosoft.com\",qop=\"auth\","
                       "charset=utf-8,algorithm=md5-sess");
   assert_true(round_trip_challenge(fx));
 }
 
-// ---------------------------------------------------------------- response (spec §3.2)
+// ---------------------------------------------------------------- response (docs/protocol.md §3.2)
 
 void response_parses_rfc2831_imap_example(void** state) {
   auto& fx = fixture<Fx>(state);
@@ -685,7 +686,7 @@ void response_auth_conf_needs_a_known_cipher(void** state) {
 
 void response_accepts_quoted_cipher(void** state) {
   auto& fx = fixture<Fx>(state);
-  // Java sends cipher="3des" (spec §2 receiver rule 1).
+  // Java sends cipher="3des" (docs/protocol.md §2 receiver rule 1).
   assert_int_equal(response_with(fx, "qop=auth-conf,cipher=\"3des\""), kOk);
   assert_true(fx.r.cipher == CipherId::TripleDes);
   assert_int_equal(response_with(fx, "qop=auth-conf,cipher=RC4-40"), kOk);
@@ -785,7 +786,7 @@ void response_format_minimal(void** state) {
   fx.r.digest_uri = "ldap/h";
   fx.r.response = "00000000000000000000000000000000";
   assert_int_equal(format_response(fx), kOk);
-  // qop is always sent (spec §2 response order); without qop_text it is the keyword.
+  // qop is always sent (docs/protocol.md §2 response order); without qop_text it is the keyword.
   assert_string_equal(fx.out.c_str(),
                       "username=\"u\\\"\\\\\",nonce=\"n\",cnonce=\"c\",nc=1234abcd,qop=auth,"
                       "digest-uri=\"ldap/h\",response=00000000000000000000000000000000");
@@ -850,7 +851,7 @@ void response_round_trips(void** state) {
   assert_true(round_trip_response(fx));
 }
 
-// ---------------------------------------------------------------- response-auth (spec §3.3)
+// ----------------------------------------------------------- response-auth (docs/protocol.md §3.3)
 
 void response_auth_parses_rspauth(void** state) {
   auto& fx = fixture<Fx>(state);

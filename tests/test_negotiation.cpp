@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// test_negotiation.cpp: the SSF window, the server's offer and the client's choice (spec §9).
+// test_negotiation.cpp: the SSF window, the server's offer and the client's choice
+// (docs/protocol.md §9).
 //
 // Everything here is trivially destructible (bit sets, optionals of enums, Result<> of those),
 // so the tests need no fixtures.
@@ -86,7 +87,7 @@ constexpr int c(CipherId x) noexcept { return static_cast<int>(x); }
 
 #define DMD5_ASSERT_TOO_WEAK(outcome) assert_int_equal((outcome).error, code(Errc::TooWeak))
 
-// ---------------------------------------------------------------- ssf_window (spec §9.1)
+// -------------------------------------------------------------- ssf_window (docs/protocol.md §9.1)
 
 void ssf_window_without_external_ssf(void** state) {
   (void)state;
@@ -141,7 +142,7 @@ void ssf_window_contains_is_inclusive(void** state) {
   assert_false(w.contains(56));
 }
 
-// ---------------------------------------------------------------- make_offer (spec §9.2)
+// -------------------------------------------------------------- make_offer (docs/protocol.md §9.2)
 
 // offer_ciphers returns the offered cipher set, or an empty one with `error` set.
 struct OfferOutcome {
@@ -245,7 +246,7 @@ void make_offer_allow_list_restricts_ciphers(void** state) {
   assert_true(o.ciphers.empty());
 }
 
-// ---------------------------------------------------------------- choose (spec §9.3)
+// ---------------------------------------------------------------- choose (docs/protocol.md §9.3)
 
 void choose_auth_for_zero_window(void** state) {
   (void)state;
@@ -349,7 +350,7 @@ void choose_never_goes_below_require(void** state) {
 void choose_falls_back_when_no_offered_cipher_is_usable(void** state) {
   (void)state;
   // auth-conf offered with only unknown ciphers (parsed to an empty set): act as if it had not
-  // been offered (spec §3.1).
+  // been offered (docs/protocol.md §3.1).
   DMD5_ASSERT_PICK(pick(window(0, 256), kAllQops, CipherSet{}), q(Qop::AuthInt), -1);
   DMD5_ASSERT_PICK(pick(window(0, 256), qops(true, false, true), CipherSet{}), q(Qop::Auth), -1);
   DMD5_ASSERT_TOO_WEAK(pick(window(2, 256), qops(false, false, true), CipherSet{}));

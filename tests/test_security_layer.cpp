@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// test_security_layer.cpp: auth-int / auth-conf packets (spec §7, §8) against the vectors of
-// spec §10, plus round trips, stream splitting, tampering and maxbuf exactness.
+// test_security_layer.cpp: auth-int / auth-conf packets (docs/protocol.md §7, §8) against the
+// vectors of docs/protocol.md §10, plus round trips, stream splitting, tampering and maxbuf
+// exactness.
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -122,8 +123,9 @@ bool available(const Fx& fx, const Config& c) noexcept {
   return !c.cipher || fx.crypto->available().has(*c.cipher);
 }
 
-// make_layers builds a client and a server layer from the spec §10 H(A1). `server_maxbuf` is
-// what the server announced (the client's peer maxbuf), `client_maxbuf` the reverse.
+// make_layers builds a client and a server layer from the docs/protocol.md §10 H(A1).
+// `server_maxbuf` is what the server announced (the client's peer maxbuf), `client_maxbuf` the
+// reverse.
 int make_layers(Fx& fx, const Config& c, std::uint32_t server_maxbuf = 65536,
                 std::uint32_t client_maxbuf = 65536) {
   fx.client.reset();
@@ -190,7 +192,7 @@ void fill_message(Bytes& msg, std::size_t n, unsigned seed) {
   }
 }
 
-// expected_len is the packet length L of spec §7.3 / §8 for an n-octet message.
+// expected_len is the packet length L of docs/protocol.md §7.3 / §8 for an n-octet message.
 std::uint64_t expected_len(const Config& c, std::uint64_t n) noexcept {
   if (c.qop != Qop::AuthConf || digestmd5::cipher_info(*c.cipher).block == 1) {
     return n + 10 + 6;
@@ -227,7 +229,7 @@ PacketWalk walk_packets(ByteView wire) noexcept {
   return w;
 }
 
-// ---------------------------------------------------------------- known answers (spec §10)
+// ------------------------------------------------------------ known answers (docs/protocol.md §10)
 
 // expect_client_packets encodes kMsg once per expected wire, checks the wire and has the server
 // decode it.
@@ -320,7 +322,7 @@ void security_layer_des_key_with_parity(void** state) {
   }
 }
 
-// ---------------------------------------------------------------- aes-cbc (spec §8)
+// ---------------------------------------------------------------- aes-cbc (docs/protocol.md §8)
 
 // manual_start keys an independent OpenSSL context (not the layer's code) for one direction.
 bool manual_start(Fx& fx, const EVP_CIPHER* cipher, std::string_view key_hex,
@@ -346,7 +348,7 @@ bool manual_run(Fx& fx, ByteView in, Bytes& out) {
   return true;
 }
 
-// aes_iv_hex returns MD5(Kc || "aes-128") for the key `kc_hex` (spec §8).
+// aes_iv_hex returns MD5(Kc || "aes-128") for the key `kc_hex` (docs/protocol.md §8).
 test_support::Hex aes_iv_hex(const Fx& fx, std::string_view kc_hex) {
   const Bytes kc = from_hex(kc_hex);
   const auto iv = digestmd5::Md5(*fx.crypto).update(ByteView(kc)).update("aes-128").final();
@@ -457,7 +459,8 @@ bool forge_3des(Fx& fx, std::initializer_list<std::uint8_t> pad, bool mac_over_p
 
 void security_layer_forged_3des_matches_spec_vector(void** state) {
   auto& fx = fixture<Fx>(state);
-  // The hand-built packet reproduces spec §10, so the forgeries below differ only where meant.
+  // The hand-built packet reproduces docs/protocol.md §10, so the forgeries below differ only where
+  // meant.
   assert_true(forge_3des(fx, {3, 3, 3}));
   assert_string_equal(hex(ByteView(fx.wire)).c_str(), k3desSeq0.data());
 }
@@ -492,7 +495,7 @@ void security_layer_rejects_bad_3des_padding(void** state) {
   assert_true(forge_3des(fx, {3, 3, 3}, true));
   const Outcome bad_mac = decode_forged(fx, c);
   assert_int_equal(bad_mac.code, code(Errc::BadProtocol));
-  // One error for both, so a receiver is no padding oracle (spec §7.5 step 4).
+  // One error for both, so a receiver is no padding oracle (docs/protocol.md §7.5 step 4).
   assert_true(bad_pad.message == bad_mac.message);
   // Control: the well-formed forgery decodes.
   assert_true(forge_3des(fx, {3, 3, 3}));
@@ -742,7 +745,7 @@ void security_layer_decode_arbitrary_chunks(void** state) {
   }
 }
 
-// ---------------------------------------------------------------- tampering (spec §7.5)
+// --------------------------------------------------------------- tampering (docs/protocol.md §7.5)
 
 // expect_dead checks that a failed layer refuses even the packet that would have been next.
 void expect_dead(Fx& fx) {
@@ -845,7 +848,7 @@ void security_layer_rejects_bad_lengths(void** state) {
   assert_int_equal(fx.got.size(), fx.msg.size());
 }
 
-// ---------------------------------------------------------------- maxbuf (spec §7.6)
+// ---------------------------------------------------------------- maxbuf (docs/protocol.md §7.6)
 
 void security_layer_max_plaintext_is_exact(void** state) {
   auto& fx = fixture<Fx>(state);
@@ -856,7 +859,7 @@ void security_layer_max_plaintext_is_exact(void** state) {
     for (std::uint32_t maxbuf = 17; maxbuf <= 128; ++maxbuf) {
       const std::uint32_t mo = digestmd5::max_plaintext(c.qop, c.cipher, maxbuf);
       if (c.cipher == CipherId::AesCbc && maxbuf < kMinAesMaxbuf) {
-        // Policy, not arithmetic: spec §8 item 3 requires a peer maxbuf of at least 64.
+        // Policy, not arithmetic: docs/protocol.md §8 item 3 requires a peer maxbuf of at least 64.
         assert_int_equal(mo, 0);
         assert_int_equal(make_layers(fx, c, maxbuf, maxbuf), code(Errc::TooWeak));
         continue;
@@ -905,8 +908,8 @@ void security_layer_max_plaintext_values(void** state) {
   assert_int_equal(max_plaintext(Qop::AuthConf, CipherId::TripleDes, 22), 5);
   // aes-cbc: 65530 rounds down to 65520 = R(16) + msg + pad(>= 1) + 10.
   assert_int_equal(max_plaintext(Qop::AuthConf, CipherId::AesCbc, 65536), 65493);
-  // Below 64 aes-cbc is refused by policy (spec §8 item 3), although from 38 on a few octets
-  // would fit arithmetically.
+  // Below 64 aes-cbc is refused by policy (docs/protocol.md §8 item 3), although from 38 on a few
+  // octets would fit arithmetically.
   assert_int_equal(max_plaintext(Qop::AuthConf, CipherId::AesCbc, 37), 0);
   assert_int_equal(max_plaintext(Qop::AuthConf, CipherId::AesCbc, 38), 0);
   assert_int_equal(max_plaintext(Qop::AuthConf, CipherId::AesCbc, 63), 0);
@@ -917,7 +920,7 @@ void security_layer_max_plaintext_values(void** state) {
 
 void security_layer_create_is_too_weak_when_nothing_fits(void** state) {
   auto& fx = fixture<Fx>(state);
-  // aes-cbc: refused below a peer maxbuf of 64 (spec §8 item 3).
+  // aes-cbc: refused below a peer maxbuf of 64 (docs/protocol.md §8 item 3).
   for (std::uint32_t maxbuf = 17; maxbuf < kMinAesMaxbuf; ++maxbuf) {
     assert_int_equal(make_layers(fx, {Qop::AuthConf, CipherId::AesCbc}, maxbuf),
                      code(Errc::TooWeak));

@@ -399,6 +399,15 @@ void server_challenge_always_parses(void** state) {
       assert_int_equal(static_cast<int>(challenge.error().code), static_cast<int>(Errc::BadParam));
     }
   }
+  // Every own buffer size, including those too small for any layer (auth only, no maxbuf).
+  for (const unsigned maxbuf : {1U, 16U, 17U, 4096U, 65535U, 16777216U}) {
+    fx.server_host.security = SecurityProps{0, 256, 0, maxbuf};
+    fx.server = std::make_unique<ServerSession>(fx.crypto, ServerOptions{});
+    const auto challenge = fx.server->step(fx.server_host, "");
+    assert_true(challenge.has_value());
+    assert_true(parse_challenge(challenge->data).has_value());
+  }
+  fx.server_host.security = SecurityProps{0, 256, 0, 65536};
   ServerOptions long_realms;
   long_realms.realms.assign(20, std::string(120, 'r'));
   fx.server = std::make_unique<ServerSession>(fx.crypto, std::move(long_realms));

@@ -146,7 +146,7 @@ LAYER_CASES=(
     "des-chunk1  41  55  55  --chunk 1"
 )
 # CASE:IMPL — the case fails whenever either side runs IMPL's plugin.
-# stock 3des: OpenSSL 3 rejects the stock plugin's parity-less DES keys (see shared/docs/peers.md).
+# stock 3des: OpenSSL 3 rejects the stock plugin's parity-less DES keys (its DES keys lack odd parity).
 KNOWN_BROKEN=("3des:stock")
 
 expected_failure() {  # CASE CLIENT SERVER -> prints the reason when the case is known broken
