@@ -117,6 +117,16 @@ bool is_token_char(char c) noexcept {
   return kTokenChars[static_cast<unsigned char>(c)];
 }
 
+std::string_view trim_lws(std::string_view s) noexcept {
+  while (!s.empty() && is_lws(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && is_lws(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
 bool is_sendable_quoted(std::string_view value) noexcept {
   if (value.size() > kMaxValueLength) {
     return false;
@@ -141,6 +151,50 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+namespace {
+
+// read_value reads a directive's value after its '=': a quoted string or a bare value.
+Status read_value(Cursor& in, Directive& d) {
+  if (in.consume('"')) {
+    d.quoted = true;
+    return read_quoted(in, d.value);
+  }
+  const auto bare = in.take_while(is_bare_value_char);
+  if (bare.empty()) {
+    return syntax("expected a directive value");
+  }
+  if (bare.size() > kMaxValueLength) {
+    return syntax("directive value too long");
+  }
+  d.value = std::string(bare);
+  return {};
+}
+
+// read_directive reads one name=value element.
+Status read_directive(Cursor& in, Directive& d) {
+  d.name = std::string(in.take_while(is_token_char));
+  if (d.name.empty()) {
+    return syntax("expected a directive name");
+  }
+  in.skip_lws();
+  if (!in.consume('=')) {
+    return syntax("expected '=' after a directive name");
+  }
+  in.skip_lws();
+  return read_value(in, d);
+}
+
+// skip_empty_elements passes LWS and the commas of empty elements (",,", a leading or trailing
+// comma), which are allowed and do not count.
+void skip_empty_elements(Cursor& in) noexcept {
+  in.skip_lws();
+  while (in.consume(',')) {
+    in.skip_lws();
+  }
+}
+
+}  // namespace
+
 Result<std::vector<Directive>> parse_directive_list(std::string_view input,
                                                     std::size_t size_limit) {
   if (input.size() > size_limit) {
@@ -152,39 +206,10 @@ Result<std::vector<Directive>> parse_directive_list(std::string_view input,
   std::vector<Directive> list;
   list.reserve(16);  // a response has about 11 elements
   Cursor in(input);
-  for (;;) {
-    // Empty elements (",,", leading or trailing commas) are allowed and do not count.
-    in.skip_lws();
-    while (in.consume(',')) {
-      in.skip_lws();
-    }
-    if (in.at_end()) {
-      break;
-    }
+  for (skip_empty_elements(in); !in.at_end(); skip_empty_elements(in)) {
     Directive d;
-    d.name = std::string(in.take_while(is_token_char));
-    if (d.name.empty()) {
-      return syntax("expected a directive name");
-    }
-    in.skip_lws();
-    if (!in.consume('=')) {
-      return syntax("expected '=' after a directive name");
-    }
-    in.skip_lws();
-    if (in.consume('"')) {
-      d.quoted = true;
-      if (const auto st = read_quoted(in, d.value); !st) {
-        return st.error();
-      }
-    } else {
-      const auto bare = in.take_while(is_bare_value_char);
-      if (bare.empty()) {
-        return syntax("expected a directive value");
-      }
-      if (bare.size() > kMaxValueLength) {
-        return syntax("directive value too long");
-      }
-      d.value = std::string(bare);
+    if (const auto st = read_directive(in, d); !st) {
+      return st.error();
     }
     if (list.size() >= kMaxDirectives) {
       return syntax("too many directives");

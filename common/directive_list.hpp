@@ -32,6 +32,9 @@ Result<std::vector<Directive>> parse_directive_list(std::string_view input,
 // iequals compares two ASCII strings case-insensitively, independent of the locale.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// trim_lws removes LWS (SP, HT, CR, LF) from both ends of `s`.
+std::string_view trim_lws(std::string_view s) noexcept;
+
 // is_token_char tells whether `c` may appear in an RFC 2616 token.
 bool is_token_char(char c) noexcept;
 

@@ -2,6 +2,7 @@
 // messages.cpp: directive binding and validation for the three DIGEST-MD5 messages.
 #include "messages.hpp"
 
+#include "directive_binder.hpp"
 #include "directive_list.hpp"
 
 namespace digestmd5 {
@@ -9,38 +10,13 @@ namespace {
 
 Error bad(std::string_view what) noexcept { return fail(Errc::BadProtocol, what); }
 
-// Once tracks a single-occurrence directive: a repeat fails the exchange (docs/protocol.md §2 rule
-// 5).
-class Once {
- public:
-  [[nodiscard]] bool take() noexcept {
-    if (m_seen) {
-      return false;
-    }
-    m_seen = true;
-    return true;
-  }
-  [[nodiscard]] bool seen() const noexcept { return m_seen; }
-
- private:
-  bool m_seen = false;
-};
-
 // for_each_list_item calls fn on each non-empty, LWS-trimmed element of a "a, b,c" value.
 template <typename Fn>
 void for_each_list_item(std::string_view list, Fn fn) {
   while (!list.empty()) {
     const auto comma = list.find(',');
-    auto item = list.substr(0, comma);
+    const auto item = trim_lws(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t' ||
-                             item.front() == '\r' || item.front() == '\n')) {
-      item.remove_prefix(1);
-    }
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t' || item.back() == '\r' ||
-                             item.back() == '\n')) {
-      item.remove_suffix(1);
-    }
     if (!item.empty()) {
       fn(item);
     }
@@ -111,89 +87,95 @@ std::string format_nc(std::uint32_t nc) {
   return out;
 }
 
+namespace {
+
+// ---- digest-challenge (docs/protocol.md §3.1) ------------------------------------------------
+
+struct ChallengeDraft {
+  Challenge c;
+  bool qop_seen = false;
+};
+
+using ChallengeRule = DirectiveRule<ChallengeDraft>;
+
+constexpr std::array<ChallengeRule, 8> kChallengeRules{{
+    {"realm", Occurs::Many, Need::Optional, "", "",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       if (m.c.realms.size() >= kMaxRealms) {
+         return bad("too many realms in challenge");
+       }
+       m.c.realms.push_back(std::move(v));
+       return {};
+     }},
+    {"nonce", Occurs::Once, Need::Required, "duplicate nonce in challenge",
+     "challenge has no nonce",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       if (v.empty()) {
+         return bad("empty nonce in challenge");
+       }
+       m.c.nonce = std::move(v);
+       return {};
+     }},
+    // [bis-12] change 18: repeated qop directives are merged into one set.
+    {"qop", Occurs::Many, Need::Optional, "", "",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       m.qop_seen = true;
+       for_each_list_item(v, [&](std::string_view item) {
+         if (const auto q = parse_qop(item)) {
+           m.c.qops.add(*q);
+         }
+       });
+       return {};
+     }},
+    {"stale", Occurs::Once, Need::Optional, "duplicate stale in challenge", "",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       m.c.stale = iequals(v, "true");
+       return {};
+     }},
+    {"maxbuf", Occurs::Once, Need::Optional, "duplicate maxbuf in challenge", "",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       m.c.maxbuf = parse_maxbuf(v);
+       return m.c.maxbuf ? Status{} : bad("maxbuf in challenge is not a number in 17..16777215");
+     }},
+    {"charset", Occurs::Once, Need::Optional, "duplicate charset in challenge", "",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       m.c.utf8 = iequals(v, "utf-8");
+       return m.c.utf8 ? Status{} : bad("charset in challenge is not utf-8");
+     }},
+    {"algorithm", Occurs::Once, Need::Required, "duplicate algorithm in challenge",
+     "challenge has no algorithm",
+     [](ChallengeDraft& /*m*/, std::string& v) -> Status {
+       return iequals(v, "md5-sess") ? Status{} : bad("algorithm in challenge is not md5-sess");
+     }},
+    {"cipher", Occurs::Once, Need::Optional, "duplicate cipher in challenge", "",
+     [](ChallengeDraft& m, std::string& v) -> Status {
+       for_each_list_item(v, [&](std::string_view item) {
+         if (const auto id = parse_cipher(item)) {
+           m.c.ciphers.add(*id);
+         }
+       });
+       return {};
+     }},
+}};
+
+}  // namespace
+
 Result<Challenge> parse_challenge(std::string_view input) {
   auto list = parse_directive_list(input, kChallengeLimit);
   if (!list) {
     return list.error();
   }
-  Challenge c;
-  Once nonce, stale, maxbuf, charset, algorithm, cipher;
-  bool qop_seen = false;
-  for (auto& d : *list) {
-    const std::string_view n = d.name;
-    if (iequals(n, "realm")) {
-      if (c.realms.size() >= kMaxRealms) {
-        return bad("too many realms in challenge");
-      }
-      c.realms.push_back(std::move(d.value));
-    } else if (iequals(n, "nonce")) {
-      if (!nonce.take()) {
-        return bad("duplicate nonce in challenge");
-      }
-      if (d.value.empty()) {
-        return bad("empty nonce in challenge");
-      }
-      c.nonce = std::move(d.value);
-    } else if (iequals(n, "qop")) {
-      // bis-12 change 18: repeated qop directives are merged into one set.
-      qop_seen = true;
-      for_each_list_item(d.value, [&](std::string_view item) {
-        if (const auto q = parse_qop(item)) {
-          c.qops.add(*q);
-        }
-      });
-    } else if (iequals(n, "stale")) {
-      if (!stale.take()) {
-        return bad("duplicate stale in challenge");
-      }
-      c.stale = iequals(d.value, "true");
-    } else if (iequals(n, "maxbuf")) {
-      if (!maxbuf.take()) {
-        return bad("duplicate maxbuf in challenge");
-      }
-      c.maxbuf = parse_maxbuf(d.value);
-      if (!c.maxbuf) {
-        return bad("maxbuf in challenge is not a number in 17..16777215");
-      }
-    } else if (iequals(n, "charset")) {
-      if (!charset.take()) {
-        return bad("duplicate charset in challenge");
-      }
-      if (!iequals(d.value, "utf-8")) {
-        return bad("charset in challenge is not utf-8");
-      }
-      c.utf8 = true;
-    } else if (iequals(n, "algorithm")) {
-      if (!algorithm.take()) {
-        return bad("duplicate algorithm in challenge");
-      }
-      if (!iequals(d.value, "md5-sess")) {
-        return bad("algorithm in challenge is not md5-sess");
-      }
-    } else if (iequals(n, "cipher")) {
-      if (!cipher.take()) {
-        return bad("duplicate cipher in challenge");
-      }
-      for_each_list_item(d.value, [&](std::string_view item) {
-        if (const auto id = parse_cipher(item)) {
-          c.ciphers.add(*id);
-        }
-      });
-    }
-    // Anything else (opaque, domain, future directives) is ignored (docs/protocol.md §2 rule 4).
+  ChallengeDraft draft;
+  if (const auto st = bind_directives(*list, kChallengeRules, draft); !st) {
+    return st.error();
   }
-  if (!nonce.seen()) {
-    return bad("challenge has no nonce");
-  }
-  if (!algorithm.seen()) {
-    return bad("challenge has no algorithm");
-  }
-  if (!qop_seen) {
-    c.qops.add(Qop::Auth);
-  } else if (c.qops.empty()) {
+  // Without a qop directive the server offers auth (RFC 2831 §2.1.1).
+  if (!draft.qop_seen) {
+    draft.c.qops.add(Qop::Auth);
+  } else if (draft.c.qops.empty()) {
     return bad("challenge offers no known qop");
   }
-  return c;
+  return std::move(draft.c);
 }
 
 Result<std::string> format_challenge(const Challenge& c) {
@@ -239,130 +221,118 @@ Result<std::string> format_challenge(const Challenge& c) {
   return w.take();
 }
 
+namespace {
+
+// ---- digest-response (docs/protocol.md §3.2) -------------------------------------------------
+
+struct ResponseDraft {
+  Response r;
+  std::optional<std::string> cipher_text;  // resolved once qop is known
+};
+
+using ResponseRule = DirectiveRule<ResponseDraft>;
+
+// keep returns a binder that moves the value into the member `field` of the response.
+template <auto Field>
+constexpr auto keep() {
+  return [](ResponseDraft& m, std::string& v) -> Status {
+    m.r.*Field = std::move(v);
+    return {};
+  };
+}
+
+constexpr std::array<ResponseRule, 12> kResponseRules{{
+    {"username", Occurs::Once, Need::RequiredNonEmpty, "duplicate username in response",
+     "response has no username", keep<&Response::username>()},
+    {"realm", Occurs::Once, Need::Optional, "duplicate realm in response", "",
+     keep<&Response::realm>()},
+    {"nonce", Occurs::Once, Need::Required, "duplicate nonce in response",
+     "response has no nonce", keep<&Response::nonce>()},
+    {"cnonce", Occurs::Once, Need::Required, "duplicate cnonce in response",
+     "response has no cnonce",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       if (v.empty()) {
+         return bad("empty cnonce in response");
+       }
+       m.r.cnonce = std::move(v);
+       return {};
+     }},
+    {"nc", Occurs::Once, Need::Required, "duplicate nc in response", "response has no nc",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       const auto nc = parse_nc(v);
+       if (!nc || *nc == 0) {
+         return bad("nc in response is not 8 lower-case hex digits above zero");
+       }
+       m.r.nc = *nc;
+       return {};
+     }},
+    {"qop", Occurs::Once, Need::Optional, "duplicate qop in response", "",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       const auto q = parse_qop(v);
+       if (!q) {
+         return bad("unknown qop in response");
+       }
+       m.r.qop = *q;
+       m.r.qop_text = std::move(v);
+       return {};
+     }},
+    {"digest-uri", Occurs::Once, Need::RequiredNonEmpty, "duplicate digest-uri in response",
+     "response has no digest-uri", keep<&Response::digest_uri>()},
+    {"response", Occurs::Once, Need::Required, "duplicate response in response",
+     "response has no response value",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       if (!is_lower_hex32(v)) {
+         return bad("response is not 32 lower-case hex digits");
+       }
+       m.r.response = std::move(v);
+       return {};
+     }},
+    {"maxbuf", Occurs::Once, Need::Optional, "duplicate maxbuf in response", "",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       m.r.maxbuf = parse_maxbuf(v);
+       return m.r.maxbuf ? Status{} : bad("maxbuf in response is not a number in 17..16777215");
+     }},
+    {"charset", Occurs::Once, Need::Optional, "duplicate charset in response", "",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       m.r.utf8 = iequals(v, "utf-8");
+       return m.r.utf8 ? Status{} : bad("charset in response is not utf-8");
+     }},
+    {"cipher", Occurs::Once, Need::Optional, "duplicate cipher in response", "",
+     [](ResponseDraft& m, std::string& v) -> Status {
+       m.cipher_text = std::move(v);
+       return {};
+     }},
+    {"authzid", Occurs::Once, Need::Optional, "duplicate authzid in response", "",
+     keep<&Response::authzid>()},
+}};
+
+}  // namespace
+
 Result<Response> parse_response(std::string_view input) {
   auto list = parse_directive_list(input, kResponseLimit);
   if (!list) {
     return list.error();
   }
-  Response r;
-  Once username, realm, nonce, cnonce, nc, qop, uri, response, maxbuf, charset, cipher, authzid;
-  std::optional<std::string> cipher_text;
-  for (auto& d : *list) {
-    const std::string_view n = d.name;
-    if (iequals(n, "username")) {
-      if (!username.take()) {
-        return bad("duplicate username in response");
-      }
-      r.username = std::move(d.value);
-    } else if (iequals(n, "realm")) {
-      if (!realm.take()) {
-        return bad("duplicate realm in response");
-      }
-      r.realm = std::move(d.value);
-    } else if (iequals(n, "nonce")) {
-      if (!nonce.take()) {
-        return bad("duplicate nonce in response");
-      }
-      r.nonce = std::move(d.value);
-    } else if (iequals(n, "cnonce")) {
-      if (!cnonce.take()) {
-        return bad("duplicate cnonce in response");
-      }
-      if (d.value.empty()) {
-        return bad("empty cnonce in response");
-      }
-      r.cnonce = std::move(d.value);
-    } else if (iequals(n, "nc")) {
-      if (!nc.take()) {
-        return bad("duplicate nc in response");
-      }
-      const auto v = parse_nc(d.value);
-      if (!v || *v == 0) {
-        return bad("nc in response is not 8 lower-case hex digits above zero");
-      }
-      r.nc = *v;
-    } else if (iequals(n, "qop")) {
-      if (!qop.take()) {
-        return bad("duplicate qop in response");
-      }
-      const auto q = parse_qop(d.value);
-      if (!q) {
-        return bad("unknown qop in response");
-      }
-      r.qop = *q;
-      r.qop_text = std::move(d.value);
-    } else if (iequals(n, "digest-uri")) {
-      if (!uri.take()) {
-        return bad("duplicate digest-uri in response");
-      }
-      r.digest_uri = std::move(d.value);
-    } else if (iequals(n, "response")) {
-      if (!response.take()) {
-        return bad("duplicate response in response");
-      }
-      if (!is_lower_hex32(d.value)) {
-        return bad("response is not 32 lower-case hex digits");
-      }
-      r.response = std::move(d.value);
-    } else if (iequals(n, "maxbuf")) {
-      if (!maxbuf.take()) {
-        return bad("duplicate maxbuf in response");
-      }
-      r.maxbuf = parse_maxbuf(d.value);
-      if (!r.maxbuf) {
-        return bad("maxbuf in response is not a number in 17..16777215");
-      }
-    } else if (iequals(n, "charset")) {
-      if (!charset.take()) {
-        return bad("duplicate charset in response");
-      }
-      if (!iequals(d.value, "utf-8")) {
-        return bad("charset in response is not utf-8");
-      }
-      r.utf8 = true;
-    } else if (iequals(n, "cipher")) {
-      if (!cipher.take()) {
-        return bad("duplicate cipher in response");
-      }
-      cipher_text = std::move(d.value);
-    } else if (iequals(n, "authzid")) {
-      if (!authzid.take()) {
-        return bad("duplicate authzid in response");
-      }
-      r.authzid = std::move(d.value);
+  ResponseDraft draft;
+  if (const auto st = bind_directives(*list, kResponseRules, draft); !st) {
+    return st.error();
+  }
+  Response& r = draft.r;
+  // cipher belongs to auth-conf alone (RFC 2831 §2.1.2); GNU SASL refuses it elsewhere too.
+  if (r.qop != Qop::AuthConf) {
+    if (draft.cipher_text) {
+      return bad("cipher in response without qop=auth-conf");
     }
+    return std::move(r);
   }
-  if (!username.seen() || r.username.empty()) {
-    return bad("response has no username");
+  if (!draft.cipher_text) {
+    return bad("qop=auth-conf without a cipher");
   }
-  if (!nonce.seen()) {
-    return bad("response has no nonce");
+  r.cipher = parse_cipher(*draft.cipher_text);
+  if (!r.cipher) {
+    return bad("unknown cipher in response");
   }
-  if (!cnonce.seen()) {
-    return bad("response has no cnonce");
-  }
-  if (!nc.seen()) {
-    return bad("response has no nc");
-  }
-  if (!uri.seen() || r.digest_uri.empty()) {
-    return bad("response has no digest-uri");
-  }
-  if (!response.seen()) {
-    return bad("response has no response value");
-  }
-  if (r.qop == Qop::AuthConf) {
-    if (!cipher_text) {
-      return bad("qop=auth-conf without a cipher");
-    }
-    r.cipher = parse_cipher(*cipher_text);
-    if (!r.cipher) {
-      return bad("unknown cipher in response");
-    }
-  } else if (cipher_text) {
-    // RFC 2831 §2.1.2.1 sends cipher only with auth-conf; GNU SASL refuses it too.
-    return bad("cipher in response without qop=auth-conf");
-  }
-  return r;
+  return std::move(r);
 }
 
 Result<std::string> format_response(const Response& r) {
@@ -395,27 +365,36 @@ Result<std::string> format_response(const Response& r) {
   return w.take();
 }
 
+namespace {
+
+// ---- response-auth (docs/protocol.md §3.3) ---------------------------------------------------
+
+using ResponseAuthRule = DirectiveRule<std::string>;
+
+constexpr std::array<ResponseAuthRule, 1> kResponseAuthRules{{
+    {"rspauth", Occurs::Once, Need::Required, "duplicate rspauth",
+     "server's final message has no rspauth",
+     [](std::string& rspauth, std::string& v) -> Status {
+       rspauth = std::move(v);
+       return {};
+     }},
+}};
+
+}  // namespace
+
 Result<std::string> parse_response_auth(std::string_view input) {
   auto list = parse_directive_list(input, kChallengeLimit);
   if (!list) {
     return list.error();
   }
-  std::optional<std::string> rspauth;
-  for (auto& d : *list) {
-    if (iequals(d.name, "rspauth")) {
-      if (rspauth) {
-        return bad("duplicate rspauth");
-      }
-      rspauth = std::move(d.value);
-    }
+  std::string rspauth;
+  if (const auto st = bind_directives(*list, kResponseAuthRules, rspauth); !st) {
+    return st.error();
   }
-  if (!rspauth) {
-    return bad("server's final message has no rspauth");
-  }
-  if (!is_lower_hex32(*rspauth)) {
+  if (!is_lower_hex32(rspauth)) {
     return bad("rspauth is not 32 lower-case hex digits");
   }
-  return std::move(*rspauth);
+  return rspauth;
 }
 
 std::string format_response_auth(std::string_view rspauth_hex) {

@@ -104,7 +104,7 @@ SERVER_SO=$(readlink -f "$SERVER_PLUGIN_DIR/libdigestmd5.so")
 CLIENT_SO=$(readlink -f "$CLIENT_PLUGIN_DIR/libdigestmd5.so")
 STOCK_SO=$(readlink -f "$STOCK_DIR/libdigestmd5.so")
 if [ -z "${EXPECT_3DES:-}" ]; then
-    # The stock plugin's 3des is broken in either role (peers.md), so one stock side suffices.
+    # The stock plugin's 3des is broken in either role (README, "What works"), so one stock side suffices.
     if [ "$SERVER_SO" = "$STOCK_SO" ] || [ "$CLIENT_SO" = "$STOCK_SO" ]; then
         EXPECT_3DES=fail
     else
