@@ -59,12 +59,22 @@ Result<StepOutput> ClientSession::step(ClientHost& host, std::string_view input)
   return report(host, fail(Errc::BadProtocol, "DIGEST-MD5 exchange already finished"));
 }
 
-Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string_view input) {
-  auto parsed = parse_challenge(input);
-  if (!parsed) {
-    return report(host, parsed.error());
+namespace {
+
+// choose_realm (docs/protocol.md §5): the application's answer wins; otherwise one offered realm
+// is taken as is, none means the server's FQDN (as Cyrus does), and among several the first (the
+// default of the prompt the host would have shown).
+std::string choose_realm(const std::optional<std::string>& answer,
+                         const std::vector<std::string>& offered, std::string_view fqdn) {
+  if (answer) {
+    return *answer;
   }
-  const Challenge& c = *parsed;
+  return offered.empty() ? std::string(fqdn) : offered.front();
+}
+
+}  // namespace
+
+Result<Choice> ClientSession::choose_protection(ClientHost& host, const Challenge& c) {
   const SecurityProps props = host.props();
   const SsfWindow window = ssf_window(props);
   const std::uint32_t peer_maxbuf = c.maxbuf.value_or(kDefaultMaxbuf);
@@ -74,60 +84,76 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   const CipherSet usable = ciphers_fitting(
       ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), peer_maxbuf), own);
   auto choice = choose(window, c.qops, c.ciphers, usable);
+  if (choice) {
+    m_layer_config = LayerConfig{Role::Client, choice->qop, choice->cipher, peer_maxbuf, own};
+  }
+  return choice;
+}
+
+Result<Response> ClientSession::build_response(ClientHost& host, const Challenge& c,
+                                               const Choice& choice, const ClientIdentity& id) {
+  std::array<std::uint8_t, kCnonceOctets> random{};
+  if (const auto st = m_crypto->random(random); !st) {
+    return st.error();
+  }
+  Response r;
+  r.username = id.authid;
+  r.realm = choose_realm(id.realm, c.realms, host.server_fqdn());
+  // RFC 2831 §2.1.2: authzid only when it differs from the authentication id (as Cyrus does).
+  if (!id.authzid.empty() && id.authzid != id.authid) {
+    r.authzid = id.authzid;
+  }
+  r.nonce = c.nonce;
+  r.cnonce = base64(random);
+  r.nc = 1;
+  r.qop = choice.qop;
+  r.cipher = choice.cipher;
+  if (m_layer_config.own_maxbuf != kDefaultMaxbuf && choice.qop != Qop::Auth) {
+    r.maxbuf = m_layer_config.own_maxbuf;
+  }
+  r.utf8 = c.utf8;
+  r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
+  if (!c.utf8 && (!fits_8859_1(as_bytes(r.username)) || !fits_8859_1(as_bytes(*r.realm)) ||
+                  !fits_8859_1(ByteView(id.password)))) {
+    return fail(Errc::BadParam,
+                "credentials cannot be encoded in ISO-8859-1 and the server did not offer "
+                "charset=utf-8");
+  }
+  // The proof, and what rspauth must be (docs/protocol.md §4).
+  const SecretInputs si{r.username, *r.realm, ByteView(id.password)};
+  const Digest16 ss = compute_ss(*m_crypto, si, true);
+  m_ha1 = compute_ha1(*m_crypto, ss, r.nonce, r.cnonce, r.authzid);
+  const ResponseInputs inputs{r.nonce, r.nc, r.cnonce, qop_name(r.qop), r.digest_uri, r.qop};
+  r.response = compute_response(*m_crypto, m_ha1, inputs, Proof::ClientResponse);
+  m_expected_rspauth = compute_response(*m_crypto, m_ha1, inputs, Proof::ServerRspauth);
+  return r;
+}
+
+Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string_view input) {
+  auto parsed = parse_challenge(input);
+  if (!parsed) {
+    return report(host, parsed.error());
+  }
+  const Challenge& c = *parsed;
+  auto choice = choose_protection(host, c);
   if (!choice) {
     return report(host, choice.error());
   }
-
-  auto id = host.identity(c.realms);
+  auto id = host.identity(c.realms, c.realms.size() > 1);
   if (!id) {
     if (id.error().code == Errc::Interact) {
       return id.error();
     }
     return report(host, id.error());
   }
-  if (!c.utf8 && (!fits_8859_1(as_bytes(id->authid)) || !fits_8859_1(as_bytes(id->realm)) ||
-                  !fits_8859_1(ByteView(id->password)))) {
-    return report(host, fail(Errc::BadParam,
-                             "credentials cannot be encoded in ISO-8859-1 and the server "
-                             "did not offer charset=utf-8"));
+  auto r = build_response(host, c, *choice, *id);
+  if (!r) {
+    return report(host, r.error());
   }
-
-  std::array<std::uint8_t, kCnonceOctets> random{};
-  if (const auto st = m_crypto->random(random); !st) {
-    return report(host, st.error());
-  }
-
-  Response r;
-  r.username = id->authid;
-  r.realm = id->realm;
-  if (!id->authzid.empty() && id->authzid != id->authid) {
-    r.authzid = id->authzid;
-  }
-  r.nonce = c.nonce;
-  r.cnonce = base64(random);
-  r.nc = 1;
-  r.qop = choice->qop;
-  r.cipher = choice->cipher;
-  if (own != kDefaultMaxbuf && choice->qop != Qop::Auth) {
-    r.maxbuf = own;
-  }
-  r.utf8 = c.utf8;
-  r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
-
-  const SecretInputs si{r.username, id->realm, ByteView(id->password)};
-  const Digest16 ss = compute_ss(*m_crypto, si, true);
-  m_ha1 = compute_ha1(*m_crypto, ss, r.nonce, r.cnonce, r.authzid);
-  const ResponseInputs inputs{r.nonce, r.nc, r.cnonce, qop_name(r.qop), r.digest_uri, r.qop};
-  r.response = compute_response(*m_crypto, m_ha1, inputs, Proof::ClientResponse);
-  m_expected_rspauth = compute_response(*m_crypto, m_ha1, inputs, Proof::ServerRspauth);
-
-  m_layer_config = LayerConfig{Role::Client, r.qop, r.cipher, peer_maxbuf,
-                               r.maxbuf.value_or(kDefaultMaxbuf)};
-  m_outcome.qop = r.qop;
-  m_outcome.cipher = r.cipher;
+  m_outcome.qop = r->qop;
+  m_outcome.cipher = r->cipher;
   m_outcome.ssf = choice->ssf();
-
-  auto text = format_response(r);
+  auto text = format_response(*r);
   if (!text) {
     return report(host, text.error());
   }
@@ -144,13 +170,11 @@ Result<StepOutput> ClientSession::verify_response_auth(ClientHost& host, std::st
     return report(host, fail(Errc::BadServer, "server's rspauth does not match"));
   }
   if (m_outcome.qop != Qop::Auth) {
-    const LayerKeys keys = derive_keys(*m_crypto, m_ha1, m_outcome.cipher);
-    auto layer = SecurityLayer::create(m_crypto, keys, m_layer_config);
+    auto layer = install_layer(m_crypto, m_ha1, m_layer_config, m_outcome);
     if (!layer) {
       return report(host, layer.error());
     }
     m_layer = std::move(*layer);
-    m_outcome.max_out = m_layer->max_out();
   }
   host.log(LogLevel::Note,
            "authenticated the server with " + protection_name(m_outcome.qop, m_outcome.cipher));

@@ -6,12 +6,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto.hpp"
 #include "host.hpp"
 #include "messages.hpp"
+#include "negotiation.hpp"
 #include "security_layer.hpp"
-#include "server_session.hpp"
+#include "session.hpp"
 
 namespace digestmd5 {
 
@@ -37,6 +39,13 @@ class ClientSession {
  private:
   enum class State { Start, AwaitChallenge, AwaitResponseAuth, Done, Failed };
   Result<StepOutput> answer_challenge(ClientHost& host, std::string_view input);
+  // choose_protection picks qop and cipher inside our window among what `c` offers, for
+  // packets that fit both buffers, and records the layer's configuration.
+  Result<Choice> choose_protection(ClientHost& host, const Challenge& c);
+  // build_response fills the digest-response for `c` and computes H(A1), the proof and the
+  // rspauth we expect.
+  Result<Response> build_response(ClientHost& host, const Challenge& c, const Choice& choice,
+                                  const ClientIdentity& id);
   Result<StepOutput> verify_response_auth(ClientHost& host, std::string_view input);
 
   std::shared_ptr<const Crypto> m_crypto;

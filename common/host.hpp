@@ -57,7 +57,7 @@ struct ClientIdentity {
   std::string authid;   // canonical authentication id
   std::string authzid;  // canonical authorization id; equal to authid when none was asked for
   SecureBytes password;
-  std::string realm;    // the realm to use (chosen among the offered ones)
+  std::optional<std::string> realm;  // the application's answer; none = the core chooses
 };
 
 // ClientHost adds the client-side environment.
@@ -66,9 +66,11 @@ class ClientHost : public Host {
   [[nodiscard]] virtual std::string_view service() const = 0;
   [[nodiscard]] virtual std::string_view server_fqdn() const = 0;
   [[nodiscard]] virtual SecurityProps props() const = 0;
-  // identity gathers the authid, authzid, password and realm through callbacks and prompts. It
-  // fails with Interact after it has created prompts the application must fill.
-  virtual Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms) = 0;
+  // identity gathers the authid, authzid, password and the application's realm answer through
+  // callbacks and prompts; it prompts for the realm only when `ask_realm`. It fails with Interact
+  // after it has created prompts the application must fill.
+  virtual Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
+                                          bool ask_realm) = 0;
 };
 
 }  // namespace digestmd5

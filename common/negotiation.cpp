@@ -49,7 +49,7 @@ Result<Offer> make_offer(const SsfWindow& window, CipherSet allowed) {
   return o;
 }
 
-unsigned Choice::ssf() const noexcept {
+unsigned ssf_of(Qop qop, std::optional<CipherId> cipher) noexcept {
   switch (qop) {
     case Qop::Auth:
       return 0;

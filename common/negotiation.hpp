@@ -43,11 +43,14 @@ struct Offer {
 // fails with TooWeak if nothing qualifies.
 Result<Offer> make_offer(const SsfWindow& window, CipherSet allowed);
 
+// ssf_of is the SSF of a protection: 0 for auth, 1 for auth-int, the cipher's for auth-conf.
+unsigned ssf_of(Qop qop, std::optional<CipherId> cipher) noexcept;
+
 // Choice is the client's pick.
 struct Choice {
   Qop qop = Qop::Auth;
   std::optional<CipherId> cipher;
-  [[nodiscard]] unsigned ssf() const noexcept;
+  [[nodiscard]] unsigned ssf() const noexcept { return ssf_of(qop, cipher); }
 };
 
 // choose picks the highest SSF inside the window among what the server offered and `allowed`

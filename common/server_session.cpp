@@ -6,6 +6,7 @@
 #include <array>
 
 #include "account.hpp"
+#include "response_check.hpp"
 #include "digest.hpp"
 #include "directive_list.hpp"
 
@@ -112,24 +113,56 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
   return StepOutput{m_out, false};
 }
 
-Status ServerSession::check_digest_uri(std::string_view uri, std::string_view service) const {
-  // digest-uri = serv-type "/" host [ "/" serv-name ]  (RFC 2831 §2.1.2)
-  const auto slash = uri.find('/');
-  if (slash == std::string_view::npos || !iequals(uri.substr(0, slash), service)) {
-    return fail(Errc::BadProtocol, "digest-uri does not name this service");
+namespace {
+
+// fetch_secret asks the host for the secret of the account `r` names (docs/protocol.md §4.6),
+// after refusing the names libsasl2 could not canonicalise.
+Result<StoredSecret> fetch_secret(ServerHost& host, const Response& r) {
+  const AccountContext where{host.user_realm(), host.server_fqdn()};
+  auto lookup_name = account_name(r.username, r.realm.value_or(""), where);
+  if (!lookup_name) {
+    return lookup_name.error();
   }
-  if (m_options.hosts.empty()) {
-    return {};
+  const std::string_view authzid = r.authzid ? std::string_view(*r.authzid) : "";
+  if (const auto st = check_authzid(authzid, where); !st) {
+    return st.error();
   }
-  auto host = uri.substr(slash + 1);
-  host = host.substr(0, host.find('/'));
-  for (const auto& h : m_options.hosts) {
-    if (iequals(host, h)) {
-      return {};
-    }
+  if (r.authzid && r.authzid->empty()) {
+    host.log(LogLevel::Warn, "client sent an empty authzid; treated as none");
   }
-  return fail(Errc::BadProtocol, "digest-uri does not name this host");
+  return host.canonicalise_and_fetch(*lookup_name, authzid);
 }
+
+// recover_ha1 returns H(A1) when the response proves knowledge of `secret`: a stored SS is used
+// as is; a password is folded to ISO-8859-1 first and, if that changed anything and failed,
+// tried again as raw UTF-8 octets (docs/protocol.md §4.2).
+std::optional<Digest16> recover_ha1(const Crypto& crypto, const StoredSecret& secret,
+                                    const Response& r, std::string_view nonce) {
+  const ResponseInputs inputs{nonce, r.nc, r.cnonce, r.qop_for_hash(), r.digest_uri, r.qop};
+  const auto verify = [&](const Digest16& ss) -> std::optional<Digest16> {
+    Digest16 ha1 = compute_ha1(crypto, ss, nonce, r.cnonce, r.authzid);
+    const auto expect = compute_response(crypto, ha1, inputs, Proof::ClientResponse);
+    if (ct_equal(expect, r.response)) {
+      return ha1;
+    }
+    return std::nullopt;
+  };
+  if (secret.kind == StoredSecret::Kind::Ss) {
+    Digest16 ss;
+    std::copy(secret.bytes.begin(), secret.bytes.end(), ss.data());
+    return verify(ss);
+  }
+  const std::string realm = r.realm.value_or("");
+  const SecretInputs si{r.username, realm, ByteView(secret.bytes)};
+  bool converted = false;
+  auto ha1 = verify(compute_ss(crypto, si, true, &converted));
+  if (!ha1 && converted) {
+    ha1 = verify(compute_ss(crypto, si, false));
+  }
+  return ha1;
+}
+
+}  // namespace
 
 Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_view input) {
   auto parsed = parse_response(input);
@@ -137,87 +170,39 @@ Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_
     return report(host, parsed.error());
   }
   const Response& r = *parsed;
-  // [bis-07] §3.3: the nonce must be the one we issued; hash our stored copy.
-  if (!ct_equal(r.nonce, m_nonce)) {
-    return report(host, fail(Errc::BadProtocol, "response nonce does not match the challenge"));
-  }
-  // RFC 2831 §2.1.2.1: on an initial authentication nc-value is 00000001.
-  if (r.nc != 1) {
-    return report(host, fail(Errc::BadProtocol, "nc is not 00000001 on initial authentication"));
-  }
-  if (!r.realm && !m_realms.empty()) {
-    return report(host, fail(Errc::BadProtocol, "response has no realm"));
-  }
-  if (const auto st = check_digest_uri(r.digest_uri, host.service()); !st) {
+  const OfferedChallenge offered{m_nonce, m_offer, !m_realms.empty(), host.service(),
+                                 m_options.hosts};
+  if (const auto st = check_response(r, offered); !st) {
     return report(host, st.error());
   }
-  if (!m_offer.qops.has(r.qop)) {
-    return report(host, fail(Errc::BadProtocol, "client chose a qop that was not offered"));
-  }
-  if (r.qop == Qop::AuthConf && !m_offer.ciphers.has(*r.cipher)) {
-    return report(host, fail(Errc::BadProtocol, "client chose a cipher that was not offered"));
-  }
-  const std::string realm = r.realm.value_or("");
-  const AccountContext where{host.user_realm(), host.server_fqdn()};
-  auto lookup_name = account_name(r.username, realm, where);
-  if (!lookup_name) {
-    return report(host, lookup_name.error());
-  }
-  const std::string_view authzid = r.authzid ? std::string_view(*r.authzid) : "";
-  if (const auto st = check_authzid(authzid, where); !st) {
-    return report(host, st.error());
-  }
-  if (r.authzid && r.authzid->empty()) {
-    host.log(LogLevel::Warn, "client sent an empty authzid; treated as none");
-  }
-  auto secret = host.canonicalise_and_fetch(*lookup_name, authzid);
+  auto secret = fetch_secret(host, r);
   if (!secret) {
     return report(host, secret.error());
   }
-
-  const ResponseInputs inputs{m_nonce, r.nc, r.cnonce, r.qop_for_hash(), r.digest_uri, r.qop};
-  const auto verify = [&](const Digest16& ss) -> std::optional<Digest16> {
-    Digest16 ha1 = compute_ha1(*m_crypto, ss, m_nonce, r.cnonce, r.authzid);
-    const auto expect = compute_response(*m_crypto, ha1, inputs, Proof::ClientResponse);
-    if (ct_equal(expect, r.response)) {
-      return ha1;
-    }
-    return std::nullopt;
-  };
-  std::optional<Digest16> ha1;
-  if (secret->kind == StoredSecret::Kind::Ss) {
-    Digest16 ss;
-    std::copy(secret->bytes.begin(), secret->bytes.end(), ss.data());
-    ha1 = verify(ss);
-  } else {
-    const SecretInputs si{r.username, realm, ByteView(secret->bytes)};
-    bool converted = false;
-    ha1 = verify(compute_ss(*m_crypto, si, true, &converted));
-    // docs/protocol.md §4.2: retry with the raw UTF-8 octets when the down-conversion changed
-    // anything.
-    if (!ha1 && converted) {
-      ha1 = verify(compute_ss(*m_crypto, si, false));
-    }
-  }
+  const auto ha1 = recover_ha1(*m_crypto, *secret, r, m_nonce);
   if (!ha1) {
     return report(host, fail(Errc::BadAuth, "client response does not match"));
   }
+  return finish(host, r, *ha1);
+}
 
+// finish installs the layer the client chose and answers with rspauth.
+Result<StepOutput> ServerSession::finish(ServerHost& host, const Response& r,
+                                         const Digest16& ha1) {
   m_outcome.qop = r.qop;
   m_outcome.cipher = r.cipher;
-  m_outcome.ssf = Choice{r.qop, r.cipher}.ssf();
+  m_outcome.ssf = ssf_of(r.qop, r.cipher);
   if (r.qop != Qop::Auth) {
-    const LayerKeys keys = derive_keys(*m_crypto, *ha1, r.cipher);
     const LayerConfig cfg{Role::Server, r.qop, r.cipher, r.maxbuf.value_or(kDefaultMaxbuf),
                           m_own_maxbuf};
-    auto layer = SecurityLayer::create(m_crypto, keys, cfg);
+    auto layer = install_layer(m_crypto, ha1, cfg, m_outcome);
     if (!layer) {
       return report(host, layer.error());
     }
     m_layer = std::move(*layer);
-    m_outcome.max_out = m_layer->max_out();
   }
-  m_out = format_response_auth(compute_response(*m_crypto, *ha1, inputs, Proof::ServerRspauth));
+  const ResponseInputs inputs{m_nonce, r.nc, r.cnonce, r.qop_for_hash(), r.digest_uri, r.qop};
+  m_out = format_response_auth(compute_response(*m_crypto, ha1, inputs, Proof::ServerRspauth));
   host.log(LogLevel::Note, "authenticated with " + protection_name(r.qop, r.cipher));
   // The nonce and the realms served only this exchange: free them rather than keep them for the
   // connection's lifetime (bytes per established connection).

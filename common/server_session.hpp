@@ -12,6 +12,7 @@
 #include "host.hpp"
 #include "messages.hpp"
 #include "security_layer.hpp"
+#include "session.hpp"
 
 namespace digestmd5 {
 
@@ -20,20 +21,6 @@ struct ServerOptions {
   std::vector<std::string> realms;  // realms to offer; empty = user_realm, else server FQDN
   std::vector<std::string> hosts;   // accepted digest-uri hosts; empty = no host check
   CipherSet ciphers = CipherSet::all();  // allow-list
-};
-
-// StepOutput is a view into session-owned storage, valid until the next step or destruction.
-struct StepOutput {
-  std::string_view data;
-  bool done = false;
-};
-
-// Outcome describes a finished authentication.
-struct Outcome {
-  Qop qop = Qop::Auth;
-  std::optional<CipherId> cipher;
-  unsigned ssf = 0;
-  std::uint32_t max_out = 0;  // 0 without a layer
 };
 
 class ServerSession {
@@ -57,7 +44,7 @@ class ServerSession {
   enum class State { Start, AwaitResponse, Done, Failed };
   Result<StepOutput> issue_challenge(ServerHost& host);
   Result<StepOutput> verify_response(ServerHost& host, std::string_view input);
-  Status check_digest_uri(std::string_view uri, std::string_view service) const;
+  Result<StepOutput> finish(ServerHost& host, const Response& r, const Digest16& ha1);
 
   std::shared_ptr<const Crypto> m_crypto;
   ServerOptions m_options;

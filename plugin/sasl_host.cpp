@@ -115,8 +115,11 @@ Result<Answer> get_password(const sasl_utils_t* utils, sasl_interact_t** prompts
   return a;
 }
 
+// get_realm asks the application for the realm: its callback (given the offered list), a filled
+// prompt, or, when `ask` (the core wants a choice among several), a prompt to create. Without
+// any of these the answer is Unavailable and the core chooses (docs/protocol.md §5).
 Result<Answer> get_realm(const sasl_utils_t* utils, sasl_interact_t** prompts,
-                         const std::vector<std::string>& offered, std::string_view fqdn) {
+                         const std::vector<std::string>& offered, bool ask) {
   if (const auto* p = find_prompt(prompts, SASL_CB_GETREALM)) {
     return from_prompt(*p);
   }
@@ -138,18 +141,41 @@ Result<Answer> get_realm(const sasl_utils_t* utils, sasl_interact_t** prompts,
       return from_cstring(result, 0);
     }
   }
-  // No callback answer: one offered realm is the answer, none means the server's FQDN
-  // (as Cyrus does); a choice among several needs the user.
-  if (offered.size() == 1) {
-    return from_cstring(offered.front().c_str(), 0);
-  }
-  if (offered.empty()) {
-    return from_cstring(std::string(fqdn).c_str(), static_cast<unsigned>(fqdn.size()));
-  }
-  if (rc == SASL_INTERACT) {
+  if (ask && rc == SASL_INTERACT) {
     return Answer{Answer::State::NeedPrompt, {}};
   }
-  return from_cstring(offered.front().c_str(), 0);
+  return Answer{};
+}
+
+// Missing is one prompt the application must answer before we can go on.
+struct Missing {
+  unsigned long id;
+  const char* challenge;
+  const char* prompt;
+  const char* defresult;
+};
+
+// publish_prompts hands the application a SASL_CB_LIST_END-terminated array of `missing`.
+Status publish_prompts(const sasl_utils_t* utils, sasl_interact_t** prompt_need,
+                       const std::vector<Missing>& missing) {
+  if (prompt_need == nullptr) {
+    return fail(Errc::BadParam, "credentials needed but the application allows no prompts");
+  }
+  const std::size_t bytes = sizeof(sasl_interact_t) * (missing.size() + 1);
+  auto* prompts = static_cast<sasl_interact_t*>(utils->malloc(bytes));
+  if (prompts == nullptr) {
+    return fail(Errc::NoMemory, "cannot allocate prompts");
+  }
+  std::memset(prompts, 0, bytes);
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    prompts[i].id = missing[i].id;
+    prompts[i].challenge = missing[i].challenge;
+    prompts[i].prompt = missing[i].prompt;
+    prompts[i].defresult = missing[i].defresult;
+  }
+  prompts[missing.size()].id = SASL_CB_LIST_END;
+  *prompt_need = prompts;
+  return fail(Errc::Interact, "interaction needed");
 }
 
 std::string to_string(const SecureBytes& b) { return std::string(b.begin(), b.end()); }
@@ -338,7 +364,16 @@ SecurityProps SaslClientHost::props() const {
                        m_params.props.maxbufsize};
 }
 
-Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& offered_realms) {
+// Answers are the application's raw answers for one identity() call.
+struct SaslClientHost::Answers {
+  Answer authid;
+  Answer authzid;
+  Answer password;
+  Answer realm;
+};
+
+Result<SaslClientHost::Answers> SaslClientHost::gather(const std::vector<std::string>& offered,
+                                                       bool ask_realm) {
   const sasl_utils_t* utils = m_params.utils;
   auto authid = get_simple(utils, m_prompt_need, SASL_CB_AUTHNAME);
   if (!authid) {
@@ -352,95 +387,97 @@ Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& 
   if (!password) {
     return password.error();
   }
-  auto realm = get_realm(utils, m_prompt_need, offered_realms, server_fqdn());
+  auto realm = get_realm(utils, m_prompt_need, offered, ask_realm);
   if (!realm) {
     return realm.error();
   }
+  return Answers{std::move(*authid), std::move(*authzid), std::move(*password),
+                 std::move(*realm)};
+}
 
-  struct Missing {
-    unsigned long id;
-    const char* challenge;
-    const char* prompt;
-    const char* defresult;
-  };
+Status SaslClientHost::ask_for_missing(const Answers& a, const std::vector<std::string>& offered) {
   std::vector<Missing> missing;
-  if (authid->state == Answer::State::NeedPrompt) {
+  if (a.authid.state == Answer::State::NeedPrompt) {
     missing.push_back({SASL_CB_AUTHNAME, "Authentication Name",
                        "Please enter your authentication name", nullptr});
   }
-  if (authzid->state == Answer::State::NeedPrompt) {
+  if (a.authzid.state == Answer::State::NeedPrompt) {
     missing.push_back({SASL_CB_USER, "Authorization Name",
                        "Please enter your authorization name", nullptr});
   }
-  if (password->state == Answer::State::NeedPrompt) {
+  if (a.password.state == Answer::State::NeedPrompt) {
     missing.push_back({SASL_CB_PASS, "Password", "Please enter your password", nullptr});
   }
-  if (realm->state == Answer::State::NeedPrompt) {
+  if (a.realm.state == Answer::State::NeedPrompt) {
     m_prompts.realm_challenge = "Available realms: ";
-    for (std::size_t i = 0; i < offered_realms.size(); ++i) {
-      m_prompts.realm_challenge += (i == 0 ? "{" : ", {") + offered_realms[i] + "}";
+    for (std::size_t i = 0; i < offered.size(); ++i) {
+      m_prompts.realm_challenge += (i == 0 ? "{" : ", {") + offered[i] + "}";
     }
     // The application reads these after we return, so they live in the connection.
-    m_prompts.realm_default = offered_realms.front();
+    m_prompts.realm_default = offered.front();
     missing.push_back({SASL_CB_GETREALM, m_prompts.realm_challenge.c_str(),
                        "Please enter your realm", m_prompts.realm_default.c_str()});
   }
   // The application's answers (if any) have been copied; release its prompt array.
   if (m_prompt_need != nullptr && *m_prompt_need != nullptr) {
-    utils->free(*m_prompt_need);
+    m_params.utils->free(*m_prompt_need);
     *m_prompt_need = nullptr;
   }
-  if (!missing.empty()) {
-    if (m_prompt_need == nullptr) {
-      return fail(Errc::BadParam, "credentials needed but the application allows no prompts");
-    }
-    const std::size_t bytes = sizeof(sasl_interact_t) * (missing.size() + 1);
-    auto* prompts = static_cast<sasl_interact_t*>(utils->malloc(bytes));
-    if (prompts == nullptr) {
-      return fail(Errc::NoMemory, "cannot allocate prompts");
-    }
-    std::memset(prompts, 0, bytes);
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-      prompts[i].id = missing[i].id;
-      prompts[i].challenge = missing[i].challenge;
-      prompts[i].prompt = missing[i].prompt;
-      prompts[i].defresult = missing[i].defresult;
-    }
-    prompts[missing.size()].id = SASL_CB_LIST_END;
-    *m_prompt_need = prompts;
-    return fail(Errc::Interact, "interaction needed");
+  if (missing.empty()) {
+    return {};
   }
-  if (authid->state != Answer::State::Known || authid->value.empty()) {
-    return fail(Errc::BadParam, "no authentication name available");
-  }
-  if (password->state != Answer::State::Known || password->value.empty()) {
-    return fail(Errc::BadParam, "no password available");
-  }
+  return publish_prompts(m_params.utils, m_prompt_need, missing);
+}
 
-  const std::string authid_s = to_string(authid->value);
-  const std::string authzid_s = to_string(authzid->value);
+Status SaslClientHost::canonicalise(const std::string& authid, const std::string& authzid) {
   // A name libsasl2 cannot canonicalise fails inside it and leaks its copy: refuse it here.
-  if (authid_s.size() > kCanonNameLimit || authzid_s.size() > kCanonNameLimit) {
+  if (authid.size() > kCanonNameLimit || authzid.size() > kCanonNameLimit) {
     return fail(Errc::BadParam, "authentication or authorization name over 1024 octets");
   }
+  const sasl_utils_t* utils = m_params.utils;
   int rc = SASL_OK;
-  if (!authzid_s.empty() && authzid_s != authid_s) {
-    rc = m_params.canon_user(utils->conn, authid_s.c_str(), 0, SASL_CU_AUTHID, &m_oparams);
+  if (!authzid.empty() && authzid != authid) {
+    rc = m_params.canon_user(utils->conn, authid.c_str(), 0, SASL_CU_AUTHID, &m_oparams);
     if (rc == SASL_OK) {
-      rc = m_params.canon_user(utils->conn, authzid_s.c_str(), 0, SASL_CU_AUTHZID, &m_oparams);
+      rc = m_params.canon_user(utils->conn, authzid.c_str(), 0, SASL_CU_AUTHZID, &m_oparams);
     }
   } else {
-    rc = m_params.canon_user(utils->conn, authid_s.c_str(), 0, SASL_CU_AUTHID | SASL_CU_AUTHZID,
+    rc = m_params.canon_user(utils->conn, authid.c_str(), 0, SASL_CU_AUTHID | SASL_CU_AUTHZID,
                              &m_oparams);
   }
   if (rc != SASL_OK || m_oparams.authid == nullptr || m_oparams.user == nullptr) {
     return fail(Errc::BadParam, "cannot canonicalise the user names");
   }
+  return {};
+}
+
+Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& offered_realms,
+                                                bool ask_realm) {
+  auto answers = gather(offered_realms, ask_realm);
+  if (!answers) {
+    return answers.error();
+  }
+  if (const auto st = ask_for_missing(*answers, offered_realms); !st) {
+    return st.error();
+  }
+  if (answers->authid.state != Answer::State::Known || answers->authid.value.empty()) {
+    return fail(Errc::BadParam, "no authentication name available");
+  }
+  if (answers->password.state != Answer::State::Known || answers->password.value.empty()) {
+    return fail(Errc::BadParam, "no password available");
+  }
+  if (const auto st = canonicalise(to_string(answers->authid.value),
+                                   to_string(answers->authzid.value));
+      !st) {
+    return st.error();
+  }
   ClientIdentity id;
   id.authid = m_oparams.authid;
   id.authzid = m_oparams.user;
-  id.password = std::move(password->value);
-  id.realm = to_string(realm->value);
+  id.password = std::move(answers->password.value);
+  if (answers->realm.state == Answer::State::Known) {
+    id.realm = to_string(answers->realm.value);
+  }
   return id;
 }
 

@@ -55,9 +55,19 @@ class SaslClientHost final : public ClientHost {
   [[nodiscard]] std::string_view service() const override;
   [[nodiscard]] std::string_view server_fqdn() const override;
   [[nodiscard]] SecurityProps props() const override;
-  Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms) override;
+  Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
+                                  bool ask_realm) override;
 
  private:
+  struct Answers;
+  // gather collects each answer from a filled prompt or a callback, or notes a prompt to make.
+  Result<Answers> gather(const std::vector<std::string>& offered, bool ask_realm);
+  // ask_for_missing frees the application's filled prompts and, if an answer is still needed,
+  // publishes new ones and fails with Interact.
+  Status ask_for_missing(const Answers& a, const std::vector<std::string>& offered);
+  // canonicalise runs canon_user for the authid and the authzid (both at once when equal).
+  Status canonicalise(const std::string& authid, const std::string& authzid);
+
   sasl_client_params_t& m_params;
   sasl_interact_t** m_prompt_need;
   sasl_out_params_t& m_oparams;

@@ -87,17 +87,21 @@ class FakeClientHost final : public ClientHost {
   [[nodiscard]] std::string_view service() const override { return service_name; }
   [[nodiscard]] std::string_view server_fqdn() const override { return fqdn; }
   [[nodiscard]] SecurityProps props() const override { return security; }
-  Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms) override {
+  bool asked_realm = false;  // whether the session asked for a choice among the offered realms
+  Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
+                                  bool ask_realm) override {
     offered = offered_realms;
+    asked_realm = ask_realm;
     if (interact_once) {
       interact_once = false;
       return Error{Errc::Interact, "interaction needed"};
     }
+    // The raw answers, as the application gave them: the session applies the realm rule.
     ClientIdentity copy;
     copy.authid = id.authid;
     copy.authzid = id.authzid;
     copy.password = id.password;
-    copy.realm = id.realm.empty() && !offered_realms.empty() ? offered_realms.front() : id.realm;
+    copy.realm = id.realm;
     return copy;
   }
 };
