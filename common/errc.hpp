@@ -8,6 +8,18 @@
 
 namespace digestmd5 {
 
+// How the core fails, the one rule:
+//   * Every failure a peer, the application's configuration or the user store can cause travels
+//     as a value: Result<T> (a value or an Error) or Status (no value). No function returns bool
+//     for success or failure; predicates that answer a question (is_lower_hex32, fits) are not
+//     failures.
+//   * Exceptions are kept for what no caller can handle step by step: std::bad_alloc from
+//     allocation, and an OpenSSL primitive (MD5, HMAC-MD5, a cipher already probed at start-up)
+//     failing on valid input, which means a broken library (std::runtime_error). The shim's
+//     guard() turns both into SASL_NOMEM / SASL_FAIL with one log line naming the entry point.
+//   * A failure is reported (logged and recorded for sasl_errdetail) once: by the session step
+//     that gives up, through Host (report() below the session, guard()/report() in the shim).
+
 // Errc names every way the core can fail. plugin/guard.hpp maps each to one SASL_* code.
 enum class Errc {
   BadProtocol,   // a malformed or out-of-spec peer message

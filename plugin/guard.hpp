@@ -5,11 +5,13 @@
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
+#include <cstdio>
 #include <exception>
 #include <new>
 #include <utility>
 
 #include "../common/errc.hpp"
+#include "sasl_host.hpp"
 
 namespace digestmd5::plugin {
 
@@ -42,28 +44,35 @@ constexpr int to_sasl_code(Errc e) noexcept {
   return SASL_FAIL;
 }
 
-// guard runs `body` and turns any escaping exception into a SASL code with one log line, so no
-// exception ever unwinds through libsasl2's C frames.
+// report is the shim's one reporting site: one "DIGEST-MD5: ..." log line at `level` and the
+// same text for sasl_errdetail(); it returns the SASL code for `e`. (Failures inside the core
+// reach the application through the core's own report(), over the same log_to / error_to.)
+inline int report(const sasl_utils_t* utils, const Error& e, LogLevel level = LogLevel::Fail) {
+  log_to(utils, level, e.message);
+  error_to(utils, e.message);
+  return to_sasl_code(e.code);
+}
+
+// guard runs `body` and turns any escaping exception into a SASL code, reported once with the
+// name of the C entry point it escaped from, so no exception ever unwinds through libsasl2's C
+// frames. (Exceptions are only bad_alloc and OpenSSL primitive failures: see errc.hpp.)
 template <typename Body>
-int guard(const sasl_utils_t* utils, Body&& body) noexcept {
+int guard(const sasl_utils_t* utils, const char* entry, Body&& body) noexcept {
   const char* what = "unknown exception";
-  int code = SASL_FAIL;
+  Errc code = Errc::Internal;
   try {
     return std::forward<Body>(body)();
   } catch (const std::bad_alloc&) {
     what = "out of memory";
-    code = SASL_NOMEM;
+    code = Errc::NoMemory;
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {
   }
-  if (utils != nullptr && utils->log != nullptr) {
-    utils->log(utils->conn, SASL_LOG_ERR, "DIGEST-MD5: internal error: %s", what);
-  }
-  if (utils != nullptr && utils->seterror != nullptr) {
-    utils->seterror(utils->conn, SASL_NOLOG, "DIGEST-MD5: internal error: %s", what);
-  }
-  return code;
+  // A fixed buffer: after bad_alloc, building a std::string could throw again.
+  char text[256];
+  std::snprintf(text, sizeof text, "internal error in %s: %s", entry, what);
+  return report(utils, Error{code, text}, LogLevel::Error);
 }
 
 }  // namespace digestmd5::plugin

@@ -138,7 +138,7 @@ int encode_with(void* context, const struct iovec* invec, unsigned numiov, const
     return SASL_BADPARAM;
   }
   auto* conn = static_cast<Connection*>(context);
-  return guard(conn->utils, [&] {
+  return guard(conn->utils, "encode_with", [&] {
     SecurityLayer* layer = layer_of<Connection>(context);
     if (layer == nullptr) {
       return SASL_FAIL;
@@ -150,9 +150,7 @@ int encode_with(void* context, const struct iovec* invec, unsigned numiov, const
     }
     const auto out = layer->encode(parts);
     if (!out) {
-      log_to(conn->utils, LogLevel::Fail, out.error().message);
-      error_to(conn->utils, out.error().message);
-      return to_sasl_code(out.error().code);
+      return report(conn->utils, out.error());
     }
     *output = reinterpret_cast<const char*>(out->data());
     *outputlen = static_cast<unsigned>(out->size());
@@ -168,16 +166,14 @@ int decode_with(void* context, const char* input, unsigned inputlen, const char*
     return SASL_BADPARAM;
   }
   auto* conn = static_cast<Connection*>(context);
-  return guard(conn->utils, [&] {
+  return guard(conn->utils, "decode_with", [&] {
     SecurityLayer* layer = layer_of<Connection>(context);
     if (layer == nullptr) {
       return SASL_FAIL;
     }
     const auto out = layer->decode({reinterpret_cast<const std::uint8_t*>(input), inputlen});
     if (!out) {
-      log_to(conn->utils, LogLevel::Fail, out.error().message);
-      error_to(conn->utils, out.error().message);
-      return to_sasl_code(out.error().code);
+      return report(conn->utils, out.error());
     }
     *output = reinterpret_cast<const char*>(out->data());
     *outputlen = static_cast<unsigned>(out->size());
@@ -214,7 +210,7 @@ int server_mech_new(void* glob_context, sasl_server_params_t* sparams, const cha
       conn_context == nullptr) {
     return SASL_BADPARAM;
   }
-  return guard(sparams->utils, [&] {
+  return guard(sparams->utils, "server_mech_new", [&] {
     const sasl_utils_t* utils = sparams->utils;
     ServerOptions options;
     if (const auto realms = read_option(utils, "digestmd5_realms")) {
@@ -243,7 +239,7 @@ int server_mech_step(void* conn_context, sasl_server_params_t* sparams, const ch
   }
   *serverout = nullptr;
   *serveroutlen = 0;
-  return guard(sparams->utils, [&] {
+  return guard(sparams->utils, "server_mech_step", [&] {
     auto& conn = *static_cast<ServerConnection*>(conn_context);
     SaslServerHost host(*sparams, *oparams);
     const auto step =
@@ -278,7 +274,7 @@ int client_mech_new(void* glob_context, sasl_client_params_t* cparams,
       conn_context == nullptr) {
     return SASL_BADPARAM;
   }
-  return guard(cparams->utils, [&] {
+  return guard(cparams->utils, "client_mech_new", [&] {
     ClientOptions options;
     options.ciphers = read_cipher_policy(cparams->utils);
     report_missing_legacy(cparams->utils, *static_cast<GlobalState*>(glob_context)->crypto);
@@ -300,7 +296,7 @@ int client_mech_step(void* conn_context, sasl_client_params_t* cparams, const ch
   }
   *clientout = nullptr;
   *clientoutlen = 0;
-  return guard(cparams->utils, [&] {
+  return guard(cparams->utils, "client_mech_step", [&] {
     auto& conn = *static_cast<ClientConnection*>(conn_context);
     SaslClientHost host(*cparams, prompt_need, *oparams, conn.prompts);
     const auto step =
@@ -386,7 +382,7 @@ DMD5_EXPORT int sasl_server_plug_init(const sasl_utils_t* utils, int max_version
   if (max_version < SASL_SERVER_PLUG_VERSION) {
     return SASL_BADVERS;
   }
-  return digestmd5::plugin::guard(utils, [&] {
+  return digestmd5::plugin::guard(utils, "sasl_server_plug_init", [&] {
     auto global = digestmd5::plugin::make_global(utils);
     if (!global) {
       return digestmd5::plugin::to_sasl_code(global.error().code);
@@ -408,7 +404,7 @@ DMD5_EXPORT int sasl_client_plug_init(const sasl_utils_t* utils, int max_version
   if (max_version < SASL_CLIENT_PLUG_VERSION) {
     return SASL_BADVERS;
   }
-  return digestmd5::plugin::guard(utils, [&] {
+  return digestmd5::plugin::guard(utils, "sasl_client_plug_init", [&] {
     auto global = digestmd5::plugin::make_global(utils);
     if (!global) {
       return digestmd5::plugin::to_sasl_code(global.error().code);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // test_sessions.cpp: ServerSession and ClientSession driven through fake hosts.
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "../common/account.hpp"
 #include "../common/client_session.hpp"
@@ -318,6 +320,49 @@ void client_never_goes_below_min_ssf(void** state) {
 
 }  // namespace
 
+// ---- the client's realm rule (docs/protocol.md §5), now the session's, not the host's --------
+
+struct RealmRow {
+  std::vector<std::string> offered;  // the server's digestmd5_realms ({} = its user_realm)
+  std::optional<std::string> answer;  // the application's answer
+  bool asked;                         // the session asks for a choice
+  const char* sent;                   // the realm in the response
+};
+
+void client_realm_rule(void** state) {
+  const RealmRow rows[] = {
+      {{}, std::nullopt, false, "elwood.innosoft.com"},
+      {{"one.example"}, std::nullopt, false, "one.example"},
+      {{"a.example", "b.example", "c.example"}, std::nullopt, true, "a.example"},
+      {{"a.example", "b.example"}, std::string("b.example"), true, "b.example"},
+      {{"one.example"}, std::string("own.example"), false, "own.example"},
+  };
+  auto& fx = fx_of(state);
+  for (const auto& row : rows) {
+    ServerOptions options;
+    options.realms = row.offered;
+    fx.server = std::make_unique<ServerSession>(fx.crypto, std::move(options));
+    fx.client = std::make_unique<ClientSession>(fx.crypto, ClientOptions{});
+    fx.client_host.id.realm = row.answer;
+    const auto challenge = fx.server->step(fx.server_host, "");
+    assert_true(challenge.has_value());
+    const auto response = fx.client->step(fx.client_host, std::string(challenge->data));
+    assert_true(response.has_value());
+    assert_int_equal(fx.client_host.asked_realm, row.asked);
+    const auto parsed = parse_response(response->data);
+    assert_true(parsed.has_value() && parsed->realm.has_value());
+    assert_string_equal(test_support::text(*parsed->realm).c_str(), row.sent);
+  }
+  // No realm offered at all (a server that sends none): the client answers its server FQDN.
+  fx.client = std::make_unique<ClientSession>(fx.crypto, ClientOptions{});
+  fx.client_host.id.realm = std::nullopt;
+  const auto response = fx.client->step(fx.client_host, "nonce=\"abc\",algorithm=md5-sess");
+  assert_true(response.has_value());
+  const auto parsed = parse_response(response->data);
+  assert_true(parsed.has_value() && parsed->realm.has_value());
+  assert_string_equal(test_support::text(*parsed->realm).c_str(), "elwood.innosoft.com");
+}
+
 // ---- account_name: the rule of docs/protocol.md §4.6, row by row ---------------------------
 
 struct AccountRow {
@@ -420,6 +465,7 @@ void server_challenge_always_parses(void** state) {
 
 int main() {
   const CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(client_realm_rule, setup, teardown),
       cmocka_unit_test(account_name_rows),
       cmocka_unit_test(account_name_length_limit),
       cmocka_unit_test_setup_teardown(server_challenge_always_parses, setup, teardown),
