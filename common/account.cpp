@@ -41,7 +41,8 @@ Result<std::string> account_name(std::string_view username, std::string_view rea
     // "alice@example.com" in realm "example.com" (how virtual-domain clients log in) is the
     // account (alice, example.com); any other '@' would select some other realm's account.
     if (username.find('@', at + 1) != std::string_view::npos || username.substr(at + 1) != realm) {
-      return fail(Errc::NoUser, "username contains '@' and names a realm other than the response's");
+      return fail(Errc::NoUser,
+                  "username contains '@' and names a realm other than the response's");
     }
     name = username;
   } else if (realm == (where.user_realm.empty() ? where.server_fqdn : where.user_realm)) {

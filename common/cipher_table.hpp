@@ -18,9 +18,7 @@ class QopSet {
  public:
   constexpr QopSet() = default;
   constexpr void add(Qop q) noexcept { m_bits = static_cast<std::uint8_t>(m_bits | bit(q)); }
-  constexpr void remove(Qop q) noexcept {
-    m_bits = static_cast<std::uint8_t>(m_bits & ~bit(q));
-  }
+  constexpr void remove(Qop q) noexcept { m_bits = static_cast<std::uint8_t>(m_bits & ~bit(q)); }
   [[nodiscard]] constexpr bool has(Qop q) const noexcept { return (m_bits & bit(q)) != 0; }
   [[nodiscard]] constexpr bool empty() const noexcept { return m_bits == 0; }
   friend constexpr bool operator==(QopSet, QopSet) = default;
@@ -40,12 +38,12 @@ inline constexpr std::size_t kCipherCount = 6;
 
 struct CipherInfo {
   CipherId id;
-  std::string_view name;     // wire token
-  unsigned ssf;              // Cyrus SSF (docs/protocol.md §7.2)
-  std::size_t ha1_prefix;    // n: octets of H(A1) that feed Kcc/Kcs (docs/protocol.md §7.1)
-  std::size_t block;         // cipher block size (1 for stream ciphers)
-  const char* evp_name;      // OpenSSL algorithm name
-  bool legacy;               // lives in OpenSSL's legacy provider
+  std::string_view name;   // wire token
+  unsigned ssf;            // Cyrus SSF (docs/protocol.md §7.2)
+  std::size_t ha1_prefix;  // n: octets of H(A1) that feed Kcc/Kcs (docs/protocol.md §7.1)
+  std::size_t block;       // cipher block size (1 for stream ciphers)
+  const char* evp_name;    // OpenSSL algorithm name
+  bool legacy;             // lives in OpenSSL's legacy provider
 };
 
 inline constexpr std::array<CipherInfo, kCipherCount> kCiphers{{

@@ -15,8 +15,10 @@ constexpr std::string_view kKicMagic =
     "Digest session key to client-to-server signing key magic constant";
 constexpr std::string_view kKisMagic =
     "Digest session key to server-to-client signing key magic constant";
-constexpr std::string_view kKccMagic = "Digest H(A1) to client-to-server sealing key magic constant";
-constexpr std::string_view kKcsMagic = "Digest H(A1) to server-to-client sealing key magic constant";
+constexpr std::string_view kKccMagic =
+    "Digest H(A1) to client-to-server sealing key magic constant";
+constexpr std::string_view kKcsMagic =
+    "Digest H(A1) to server-to-client sealing key magic constant";
 
 }  // namespace
 

@@ -26,8 +26,7 @@ struct Directive {
 // if input.size() > size_limit, and with Errc::BadProtocol on a NUL octet, a syntax error, more
 // than kMaxDirectives elements or a value longer than kMaxValueLength. It never returns a partial
 // list and never reads past `input`.
-Result<std::vector<Directive>> parse_directive_list(std::string_view input,
-                                                    std::size_t size_limit);
+Result<std::vector<Directive>> parse_directive_list(std::string_view input, std::size_t size_limit);
 
 // iequals compares two ASCII strings case-insensitively, independent of the locale.
 bool iequals(std::string_view a, std::string_view b) noexcept;

@@ -22,18 +22,18 @@ namespace digestmd5 {
 
 // Errc names every way the core can fail. plugin/guard.hpp maps each to one SASL_* code.
 enum class Errc {
-  BadProtocol,   // a malformed or out-of-spec peer message
-  TooLong,       // a message above its size limit (2048 / 4096 octets)
-  BadAuth,       // the client's proof is wrong
-  NoUser,        // the server has no secret for this user
-  BadServer,     // the server's rspauth is wrong (mutual authentication failed)
-  TooWeak,       // no qop/cipher inside the SSF window
-  NoMemory,      // allocation failed
-  Interact,      // the client needs the application to fill prompts
-  BadParam,      // the application passed something unusable
-  NoAuthz,       // the authorisation identity was refused
-  Unavailable,   // a needed facility (cipher, provider) is missing
-  Internal,      // a state the code should never reach
+  BadProtocol,  // a malformed or out-of-spec peer message
+  TooLong,      // a message above its size limit (2048 / 4096 octets)
+  BadAuth,      // the client's proof is wrong
+  NoUser,       // the server has no secret for this user
+  BadServer,    // the server's rspauth is wrong (mutual authentication failed)
+  TooWeak,      // no qop/cipher inside the SSF window
+  NoMemory,     // allocation failed
+  Interact,     // the client needs the application to fill prompts
+  BadParam,     // the application passed something unusable
+  NoAuthz,      // the authorisation identity was refused
+  Unavailable,  // a needed facility (cipher, provider) is missing
+  Internal,     // a state the code should never reach
 };
 
 // describe returns a static, secret-free English phrase for `e`.
@@ -78,7 +78,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error e) : m_v(std::in_place_index<1>, e) {}                // NOLINT
+  Result(Error e) : m_v(std::in_place_index<1>, e) {}                 // NOLINT
   [[nodiscard]] bool has_value() const noexcept { return m_v.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
   T& value() & { return std::get<0>(m_v); }

@@ -246,8 +246,8 @@ constexpr std::array<ResponseRule, 12> kResponseRules{{
      "response has no username", keep<&Response::username>()},
     {"realm", Occurs::Once, Need::Optional, "duplicate realm in response", "",
      keep<&Response::realm>()},
-    {"nonce", Occurs::Once, Need::Required, "duplicate nonce in response",
-     "response has no nonce", keep<&Response::nonce>()},
+    {"nonce", Occurs::Once, Need::Required, "duplicate nonce in response", "response has no nonce",
+     keep<&Response::nonce>()},
     {"cnonce", Occurs::Once, Need::Required, "duplicate cnonce in response",
      "response has no cnonce",
      [](ResponseDraft& m, std::string& v) -> Status {

@@ -39,11 +39,11 @@ std::string format_nc(std::uint32_t nc);
 struct Challenge {
   std::vector<std::string> realms;  // each occurrence is one choice
   std::string nonce;
-  QopSet qops;                      // recognised values; {auth} when the directive is absent
-  CipherSet ciphers;                // recognised ciphers of the `cipher` directive
+  QopSet qops;        // recognised values; {auth} when the directive is absent
+  CipherSet ciphers;  // recognised ciphers of the `cipher` directive
   bool stale = false;
   std::optional<std::uint32_t> maxbuf;  // absent = 65536
-  bool utf8 = false;                // charset=utf-8
+  bool utf8 = false;                    // charset=utf-8
   friend bool operator==(const Challenge&, const Challenge&) = default;
 };
 

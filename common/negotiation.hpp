@@ -23,7 +23,9 @@ struct SecurityProps {
 struct SsfWindow {
   unsigned require = 0;
   unsigned limit = 0;
-  [[nodiscard]] bool contains(unsigned ssf) const noexcept { return require <= ssf && ssf <= limit; }
+  [[nodiscard]] bool contains(unsigned ssf) const noexcept {
+    return require <= ssf && ssf <= limit;
+  }
 };
 
 // ssf_window collapses to auth only when maxbufsize is 0 (Cyrus) or too small for any packet.

@@ -18,7 +18,7 @@ struct OfferedChallenge {
   std::string_view nonce;
   Offer offer;
   bool realms_offered = true;
-  std::string_view service;             // the digest-uri service must be this one
+  std::string_view service;            // the digest-uri service must be this one
   std::span<const std::string> hosts;  // accepted digest-uri hosts; empty = any host
 };
 

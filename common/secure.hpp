@@ -20,7 +20,7 @@ using ByteView = std::span<const std::uint8_t>;
 
 // SecureAllocator cleanses every block it frees, including the ones a growing vector drops.
 template <typename T>
-  requires std::is_trivially_copyable_v<T>
+requires std::is_trivially_copyable_v<T>
 struct SecureAllocator {
   using value_type = T;
   SecureAllocator() noexcept = default;

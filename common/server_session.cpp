@@ -6,9 +6,9 @@
 #include <array>
 
 #include "account.hpp"
-#include "response_check.hpp"
 #include "digest.hpp"
 #include "directive_list.hpp"
+#include "response_check.hpp"
 
 namespace digestmd5 {
 namespace {
@@ -187,8 +187,7 @@ Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_
 }
 
 // finish installs the layer the client chose and answers with rspauth.
-Result<StepOutput> ServerSession::finish(ServerHost& host, const Response& r,
-                                         const Digest16& ha1) {
+Result<StepOutput> ServerSession::finish(ServerHost& host, const Response& r, const Digest16& ha1) {
   m_outcome.qop = r.qop;
   m_outcome.cipher = r.cipher;
   m_outcome.ssf = ssf_of(r.qop, r.cipher);

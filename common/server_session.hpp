@@ -18,8 +18,8 @@ namespace digestmd5 {
 
 // ServerOptions are read from the application's configuration once per connection.
 struct ServerOptions {
-  std::vector<std::string> realms;  // realms to offer; empty = user_realm, else server FQDN
-  std::vector<std::string> hosts;   // accepted digest-uri hosts; empty = no host check
+  std::vector<std::string> realms;       // realms to offer; empty = user_realm, else server FQDN
+  std::vector<std::string> hosts;        // accepted digest-uri hosts; empty = no host check
   CipherSet ciphers = CipherSet::all();  // allow-list
 };
 

@@ -7,8 +7,8 @@
 namespace digestmd5 {
 
 Result<std::unique_ptr<SecurityLayer>> install_layer(const std::shared_ptr<const Crypto>& crypto,
-                                                     const Digest16& ha1,
-                                                     const LayerConfig& config, Outcome& outcome) {
+                                                     const Digest16& ha1, const LayerConfig& config,
+                                                     Outcome& outcome) {
   const LayerKeys keys = derive_keys(*crypto, ha1, config.cipher);
   auto layer = SecurityLayer::create(crypto, keys, config);
   if (layer) {

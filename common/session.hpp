@@ -33,7 +33,7 @@ struct Outcome {
 // install_layer derives the four keys from `ha1`, creates the layer `config` describes and
 // records its largest message in `outcome`. It fails as SecurityLayer::create does.
 Result<std::unique_ptr<SecurityLayer>> install_layer(const std::shared_ptr<const Crypto>& crypto,
-                                                     const Digest16& ha1,
-                                                     const LayerConfig& config, Outcome& outcome);
+                                                     const Digest16& ha1, const LayerConfig& config,
+                                                     Outcome& outcome);
 
 }  // namespace digestmd5

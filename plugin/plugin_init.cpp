@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // plugin_init.cpp: libsasl2 entry points, plug tables and the per-connection trampolines.
-#include <sys/uio.h>
-
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <memory>
@@ -222,8 +221,7 @@ int server_mech_new(void* glob_context, sasl_server_params_t* sparams, const cha
     options.ciphers = read_cipher_policy(utils);
     report_missing_legacy(utils, *static_cast<GlobalState*>(glob_context)->crypto);
     auto conn = std::unique_ptr<ServerConnection>(new ServerConnection{
-        ServerSession(static_cast<GlobalState*>(glob_context)->crypto, std::move(options)),
-        utils});
+        ServerSession(static_cast<GlobalState*>(glob_context)->crypto, std::move(options)), utils});
     *conn_context = conn.release();
     return SASL_OK;
   });
@@ -242,8 +240,7 @@ int server_mech_step(void* conn_context, sasl_server_params_t* sparams, const ch
   return guard(sparams->utils, "server_mech_step", [&] {
     auto& conn = *static_cast<ServerConnection*>(conn_context);
     SaslServerHost host(*sparams, *oparams);
-    const auto step =
-        conn.session.step(host, {clientin == nullptr ? "" : clientin, clientinlen});
+    const auto step = conn.session.step(host, {clientin == nullptr ? "" : clientin, clientinlen});
     if (!step) {
       return to_sasl_code(step.error().code);
     }
@@ -299,8 +296,7 @@ int client_mech_step(void* conn_context, sasl_client_params_t* cparams, const ch
   return guard(cparams->utils, "client_mech_step", [&] {
     auto& conn = *static_cast<ClientConnection*>(conn_context);
     SaslClientHost host(*cparams, prompt_need, *oparams, conn.prompts);
-    const auto step =
-        conn.session.step(host, {serverin == nullptr ? "" : serverin, serverinlen});
+    const auto step = conn.session.step(host, {serverin == nullptr ? "" : serverin, serverinlen});
     if (!step) {
       return to_sasl_code(step.error().code);
     }
@@ -321,8 +317,8 @@ void client_mech_dispose(void* conn_context, const sasl_utils_t* /*utils*/) noex
 // ---- Plug tables (as the stock plugin's descriptor, docs/protocol.md §1) ------------------------
 
 constexpr sasl_ssf_t kMaxSsf = 128;
-constexpr unsigned kSecurityFlags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS |
-                                    SASL_SEC_MUTUAL_AUTH;
+constexpr unsigned kSecurityFlags =
+    SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS | SASL_SEC_MUTUAL_AUTH;
 
 sasl_server_plug_t g_server_plugins[] = {{
     .mech_name = "DIGEST-MD5",
@@ -373,9 +369,8 @@ Result<GlobalState*> make_global(const sasl_utils_t* utils) {
 using digestmd5::plugin::g_client_plugins;
 using digestmd5::plugin::g_server_plugins;
 
-DMD5_EXPORT int sasl_server_plug_init(const sasl_utils_t* utils, int max_version,
-                                      int* out_version, sasl_server_plug_t** pluglist,
-                                      int* plugcount) noexcept {
+DMD5_EXPORT int sasl_server_plug_init(const sasl_utils_t* utils, int max_version, int* out_version,
+                                      sasl_server_plug_t** pluglist, int* plugcount) noexcept {
   if (utils == nullptr || out_version == nullptr || pluglist == nullptr || plugcount == nullptr) {
     return SASL_BADPARAM;
   }
@@ -395,9 +390,8 @@ DMD5_EXPORT int sasl_server_plug_init(const sasl_utils_t* utils, int max_version
   });
 }
 
-DMD5_EXPORT int sasl_client_plug_init(const sasl_utils_t* utils, int max_version,
-                                      int* out_version, sasl_client_plug_t** pluglist,
-                                      int* plugcount) noexcept {
+DMD5_EXPORT int sasl_client_plug_init(const sasl_utils_t* utils, int max_version, int* out_version,
+                                      sasl_client_plug_t** pluglist, int* plugcount) noexcept {
   if (utils == nullptr || out_version == nullptr || pluglist == nullptr || plugcount == nullptr) {
     return SASL_BADPARAM;
   }

@@ -327,8 +327,7 @@ Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view use
   const bool ss_present = has_value(stored_ss);
   const bool ss_usable = stored_ss_usable(stored_ss);
   if (ss_present && !ss_usable) {
-    log(LogLevel::Warn,
-        "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
+    log(LogLevel::Warn, "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
   }
   StoredSecret secret;
   if (has_value(password)) {
@@ -391,8 +390,7 @@ Result<SaslClientHost::Answers> SaslClientHost::gather(const std::vector<std::st
   if (!realm) {
     return realm.error();
   }
-  return Answers{std::move(*authid), std::move(*authzid), std::move(*password),
-                 std::move(*realm)};
+  return Answers{std::move(*authid), std::move(*authzid), std::move(*password), std::move(*realm)};
 }
 
 Status SaslClientHost::ask_for_missing(const Answers& a, const std::vector<std::string>& offered) {
@@ -402,8 +400,8 @@ Status SaslClientHost::ask_for_missing(const Answers& a, const std::vector<std::
                        "Please enter your authentication name", nullptr});
   }
   if (a.authzid.state == Answer::State::NeedPrompt) {
-    missing.push_back({SASL_CB_USER, "Authorization Name",
-                       "Please enter your authorization name", nullptr});
+    missing.push_back(
+        {SASL_CB_USER, "Authorization Name", "Please enter your authorization name", nullptr});
   }
   if (a.password.state == Answer::State::NeedPrompt) {
     missing.push_back({SASL_CB_PASS, "Password", "Please enter your password", nullptr});
@@ -466,8 +464,8 @@ Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& 
   if (answers->password.state != Answer::State::Known || answers->password.value.empty()) {
     return fail(Errc::BadParam, "no password available");
   }
-  if (const auto st = canonicalise(to_string(answers->authid.value),
-                                   to_string(answers->authzid.value));
+  if (const auto st =
+          canonicalise(to_string(answers->authid.value), to_string(answers->authzid.value));
       !st) {
     return st.error();
   }

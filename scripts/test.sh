@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # test.sh: install what is missing, then build and run the whole suite:
+#   0. lint (scripts/lint.sh): clang-tidy's function size and complexity limits, clang-format
 #   1. -Werror build: unit tests, libsasl2 tests, export check, interop (stock plugin, Java, slapd)
 #   2. an install into a --with-plugindir directory, listed by saslpluginviewer, and make
 #      distcheck (the tarball's own build and make check, into a scratch prefix)
@@ -15,6 +16,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 status=0
 step() { echo; echo "==== $*"; }
+
+step "lint: clang-tidy size/complexity limits and clang-format on common/ and plugin/"
+if ! bash "$top/scripts/lint.sh"; then
+  status=1
+fi
 
 step "build (-Werror) and make check"
 "$top/scripts/build.sh" "$top/_build" --enable-werror
