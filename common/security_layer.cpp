@@ -101,6 +101,59 @@ class HmacMd5 {
   EvpMdCtxPtr m_work;  // the copy each packet's MAC is computed in
 };
 
+// cipher_key_material derives the cipher key and IV of one direction from its Kc
+// (docs/protocol.md §7.2). Both outputs are the caller's SecretArrays, wiped when it is done.
+void cipher_key_material(const Crypto& crypto, CipherId id, const Digest16& kc,
+                         SecretArray<16>& key, SecretArray<16>& iv) {
+  const auto kc_bytes = kc.bytes();
+  switch (id) {
+    case CipherId::Rc4_40:
+    case CipherId::Rc4_56:
+    case CipherId::Rc4:
+    case CipherId::AesCbc:
+      std::copy(kc_bytes.begin(), kc_bytes.end(), key.data());
+      break;
+    case CipherId::Des:
+    case CipherId::TripleDes: {
+      const auto k1 = des_key_with_parity(kc_bytes.subspan<0, 7>());
+      const auto k2 = des_key_with_parity(kc_bytes.subspan<7, 7>());
+      std::copy(k1.begin(), k1.end(), key.data());
+      std::copy(k2.begin(), k2.end(), key.data() + 8);
+      std::copy(kc_bytes.begin() + 8, kc_bytes.end(), iv.data());
+      break;
+    }
+  }
+  if (id == CipherId::AesCbc) {
+    // IV = MD5(Kc || "aes-128") for the first packet; then the CBC chain continues.
+    iv = Md5(crypto).update(ByteView(kc_bytes)).update("aes-128").final();
+  }
+}
+
+// Padding is what check_padding found: whether the padding is well formed, and its length (0
+// when it is not, so the MAC is then computed over the whole of msg || pad).
+struct Padding {
+  std::size_t len = 0;
+  bool ok = true;
+};
+
+// check_padding reads the padding at the end of `content` (msg || pad): p = its last octet,
+// 1..block, every pad octet equal to p. It looks at the same octets whatever it finds, so its
+// time does not tell where the padding went wrong. A stream cipher or auth-int has no padding.
+Padding check_padding(ByteView content, std::size_t block) noexcept {
+  if (block <= 1) {
+    return {};
+  }
+  const std::size_t p = content[content.size() - 1];
+  bool pad_ok = p >= 1 && p <= block && p <= content.size();
+  unsigned bad = pad_ok ? 0U : 1U;
+  for (std::size_t i = 0; i < block && i < content.size(); ++i) {
+    const bool in_pad = i < p;
+    bad |= static_cast<unsigned>(in_pad && content[content.size() - 1 - i] != p);
+  }
+  pad_ok = bad == 0;
+  return {pad_ok ? p : 0, pad_ok};
+}
+
 }  // namespace
 
 struct SecurityLayer::Direction {
@@ -126,7 +179,81 @@ struct SecurityLayer::Direction {
       ++seq;
     }
   }
+
+  // make keys one direction: HMAC-MD5 under Ki and, for auth-conf, the cipher under Kc.
+  static Result<std::unique_ptr<Direction>> make(const Crypto& crypto, const LayerConfig& config,
+                                                 const Digest16& ki, const Digest16& kc,
+                                                 bool encrypt);
+  // key_cipher creates and keys the auth-conf cipher context for encryption or decryption.
+  Status key_cipher(const Crypto& crypto, CipherId id, const Digest16& kc, bool encrypt);
+  // decrypt turns `body` (iv || ciphertext) into msg || pad || MAC at `plain`, or copies it
+  // there for auth-int; it returns false if OpenSSL fails.
+  bool decrypt(ByteView body, std::size_t iv, std::uint8_t* plain) noexcept;
 };
+
+Result<std::unique_ptr<SecurityLayer::Direction>> SecurityLayer::Direction::make(
+    const Crypto& crypto, const LayerConfig& config, const Digest16& ki, const Digest16& kc,
+    bool encrypt) {
+  auto d = std::make_unique<Direction>();
+  if (!d->mac.init(crypto, ki)) {
+    return fail(Errc::Internal, "cannot key HMAC-MD5");
+  }
+  if (config.qop != Qop::AuthConf) {
+    return d;
+  }
+  if (const auto st = d->key_cipher(crypto, *config.cipher, kc, encrypt); !st) {
+    return st.error();
+  }
+  return d;
+}
+
+Status SecurityLayer::Direction::key_cipher(const Crypto& crypto, CipherId id, const Digest16& kc,
+                                            bool encrypt) {
+  const EVP_CIPHER* evp = crypto.cipher(id);
+  if (evp == nullptr) {
+    return fail(Errc::Unavailable, "negotiated cipher is not available");
+  }
+  // Key material per docs/protocol.md §7.2; all of it is wiped when these arrays go out of scope.
+  SecretArray<16> key;
+  SecretArray<16> iv;
+  cipher_key_material(crypto, id, kc, key, iv);
+  cipher.reset(EVP_CIPHER_CTX_new());
+  if (!cipher) {
+    throw std::bad_alloc();
+  }
+  // RC4 takes no IV and has no padding to switch off; skipping both saves two parameter
+  // round trips into the provider per context.
+  const bool block = cipher_info(id).block > 1;
+  const unsigned char* iv_or_null = block ? iv.data() : nullptr;
+  const bool keyed =
+      (encrypt ? EVP_EncryptInit_ex2(cipher.get(), evp, key.data(), iv_or_null, nullptr)
+               : EVP_DecryptInit_ex2(cipher.get(), evp, key.data(), iv_or_null, nullptr)) == 1;
+  if (!keyed || (block && EVP_CIPHER_CTX_set_padding(cipher.get(), 0) != 1)) {
+    return fail(Errc::Unavailable, "cannot initialise the negotiated cipher");
+  }
+  return {};
+}
+
+bool SecurityLayer::Direction::decrypt(ByteView body, std::size_t iv,
+                                       std::uint8_t* plain) noexcept {
+  if (!cipher) {
+    std::memcpy(plain, body.data(), body.size());
+    return true;
+  }
+  // aes-cbc's random first block only continues the CBC chain, so it is decrypted aside.
+  std::array<std::uint8_t, 16> random{};
+  int random_len = 0;
+  int out_len = 0;
+  const bool ok =
+      (iv == 0 || (EVP_DecryptUpdate(cipher.get(), random.data(), &random_len, body.data(),
+                                     static_cast<int>(iv)) == 1 &&
+                   static_cast<std::size_t>(random_len) == iv)) &&
+      EVP_DecryptUpdate(cipher.get(), plain, &out_len, body.data() + iv,
+                        static_cast<int>(body.size() - iv)) == 1 &&
+      static_cast<std::size_t>(out_len) == body.size() - iv;
+  OPENSSL_cleanse(random.data(), random.size());
+  return ok;
+}
 
 std::array<std::uint8_t, 8> des_key_with_parity(std::span<const std::uint8_t, 7> in) noexcept {
   std::uint64_t v = 0;
@@ -195,66 +322,11 @@ Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<con
   const Digest16& kc_send = client ? keys.kcc : keys.kcs;
   const Digest16& kc_recv = client ? keys.kcs : keys.kcc;
 
-  const auto make_direction = [&](const Digest16& ki, const Digest16& kc,
-                                  bool encrypt) -> Result<std::unique_ptr<Direction>> {
-    auto d = std::make_unique<Direction>();
-    if (!d->mac.init(*crypto, ki)) {
-      return fail(Errc::Internal, "cannot key HMAC-MD5");
-    }
-    if (config.qop != Qop::AuthConf) {
-      return d;
-    }
-    const CipherId id = *config.cipher;
-    const EVP_CIPHER* evp = crypto->cipher(id);
-    if (evp == nullptr) {
-      return fail(Errc::Unavailable, "negotiated cipher is not available");
-    }
-    // Key material per docs/protocol.md §7.2; all of it is wiped when these arrays go out of scope.
-    SecretArray<16> key;
-    SecretArray<16> iv;
-    const auto kc_bytes = kc.bytes();
-    switch (id) {
-      case CipherId::Rc4_40:
-      case CipherId::Rc4_56:
-      case CipherId::Rc4:
-      case CipherId::AesCbc:
-        std::copy(kc_bytes.begin(), kc_bytes.end(), key.data());
-        break;
-      case CipherId::Des:
-      case CipherId::TripleDes: {
-        const auto k1 = des_key_with_parity(kc_bytes.subspan<0, 7>());
-        const auto k2 = des_key_with_parity(kc_bytes.subspan<7, 7>());
-        std::copy(k1.begin(), k1.end(), key.data());
-        std::copy(k2.begin(), k2.end(), key.data() + 8);
-        std::copy(kc_bytes.begin() + 8, kc_bytes.end(), iv.data());
-        break;
-      }
-    }
-    if (id == CipherId::AesCbc) {
-      // IV = MD5(Kc || "aes-128") for the first packet; then the CBC chain continues.
-      iv = Md5(*crypto).update(ByteView(kc_bytes)).update("aes-128").final();
-    }
-    d->cipher.reset(EVP_CIPHER_CTX_new());
-    if (!d->cipher) {
-      throw std::bad_alloc();
-    }
-    // RC4 takes no IV and has no padding to switch off; skipping both saves two parameter
-    // round trips into the provider per context.
-    const bool block = cipher_info(id).block > 1;
-    const unsigned char* iv_or_null = block ? iv.data() : nullptr;
-    const bool keyed =
-        (encrypt ? EVP_EncryptInit_ex2(d->cipher.get(), evp, key.data(), iv_or_null, nullptr)
-                 : EVP_DecryptInit_ex2(d->cipher.get(), evp, key.data(), iv_or_null, nullptr)) == 1;
-    if (!keyed || (block && EVP_CIPHER_CTX_set_padding(d->cipher.get(), 0) != 1)) {
-      return fail(Errc::Unavailable, "cannot initialise the negotiated cipher");
-    }
-    return d;
-  };
-  auto send = make_direction(ki_send, kc_send, true);
+  auto send = Direction::make(*crypto, config, ki_send, kc_send, true);
   if (!send) {
     return send.error();
   }
-  auto recv = make_direction(ki_recv, kc_recv, false);
+  auto recv = Direction::make(*crypto, config, ki_recv, kc_recv, false);
   if (!recv) {
     return recv.error();
   }
@@ -268,11 +340,6 @@ Result<std::unique_ptr<SecurityLayer>> SecurityLayer::create(std::shared_ptr<con
 SecurityLayer::~SecurityLayer() {
   OPENSSL_cleanse(m_out_decoded.data(), m_out_decoded.size());
   OPENSSL_cleanse(m_pending.data(), m_pending.size());
-}
-
-Error SecurityLayer::fatal(Errc code, std::string_view message) noexcept {
-  m_failed = true;
-  return fail(code, message);
 }
 
 Result<ByteView> SecurityLayer::encode(std::span<const ByteView> parts) {
@@ -344,113 +411,105 @@ Result<ByteView> SecurityLayer::decode(ByteView input) {
   m_out_decoded.clear();
   while (!input.empty()) {
     // Complete the length prefix, then the packet, from pending bytes plus input.
-    if (m_pending.size() < kPrefixLen) {
-      const std::size_t n = std::min(kPrefixLen - m_pending.size(), input.size());
-      if (m_pending.empty() && input.size() >= kPrefixLen) {
-        // Fast path: the whole packet may be in `input`.
-        const std::uint32_t len = get_be32(input.data());
-        if (len > m_config.own_maxbuf || len < kMinPacket) {
-          return fatal(Errc::BadProtocol, "security layer packet length out of range");
-        }
-        if (input.size() - kPrefixLen >= len) {
-          if (const auto st = unseal_one(input.subspan(kPrefixLen, len)); !st) {
-            m_failed = true;
-            return st.error();
-          }
-          input = input.subspan(kPrefixLen + len);
-          continue;
-        }
-      }
-      m_pending.insert(m_pending.end(), input.begin(), input.begin() + static_cast<long>(n));
-      input = input.subspan(n);
-      if (m_pending.size() < kPrefixLen) {
-        break;
-      }
-      const std::uint32_t len = get_be32(m_pending.data());
-      if (len > m_config.own_maxbuf || len < kMinPacket) {
-        return fatal(Errc::BadProtocol, "security layer packet length out of range");
-      }
-      m_pending.reserve(kPrefixLen + len);
+    const auto used = m_pending.size() < kPrefixLen ? take_prefix(input) : take_packet(input);
+    if (!used) {
+      m_failed = true;  // every receive error is fatal
+      return used.error();
     }
-    const std::uint32_t len = get_be32(m_pending.data());
-    const std::size_t want = kPrefixLen + len - m_pending.size();
-    const std::size_t n = std::min(want, input.size());
-    m_pending.insert(m_pending.end(), input.begin(), input.begin() + static_cast<long>(n));
-    input = input.subspan(n);
-    if (m_pending.size() == kPrefixLen + len) {
-      const auto st = unseal_one(ByteView(m_pending).subspan(kPrefixLen));
-      OPENSSL_cleanse(m_pending.data(), m_pending.size());
-      m_pending.clear();
-      if (!st) {
-        m_failed = true;
-        return st.error();
-      }
-    }
+    input = input.subspan(*used);
   }
   return ByteView(m_out_decoded);
+}
+
+Status SecurityLayer::check_length(std::uint32_t len) const {
+  if (len > m_config.own_maxbuf || len < kMinPacket) {
+    return fail(Errc::BadProtocol, "security layer packet length out of range");
+  }
+  return {};
+}
+
+Result<std::size_t> SecurityLayer::take_prefix(ByteView input) {
+  if (m_pending.empty() && input.size() >= kPrefixLen) {
+    // Fast path: the whole packet may be in `input`, and is then unsealed where it lies.
+    const std::uint32_t len = get_be32(input.data());
+    if (const auto st = check_length(len); !st) {
+      return st.error();
+    }
+    if (input.size() - kPrefixLen >= len) {
+      if (const auto st = unseal_one(input.subspan(kPrefixLen, len)); !st) {
+        return st.error();
+      }
+      return kPrefixLen + len;
+    }
+  }
+  const std::size_t n = std::min(kPrefixLen - m_pending.size(), input.size());
+  m_pending.insert(m_pending.end(), input.begin(), input.begin() + static_cast<long>(n));
+  if (m_pending.size() == kPrefixLen) {
+    const std::uint32_t len = get_be32(m_pending.data());
+    if (const auto st = check_length(len); !st) {
+      return st.error();
+    }
+    m_pending.reserve(kPrefixLen + len);
+  }
+  return n;
+}
+
+Result<std::size_t> SecurityLayer::take_packet(ByteView input) {
+  const std::size_t total = kPrefixLen + get_be32(m_pending.data());
+  const std::size_t n = std::min(total - m_pending.size(), input.size());
+  m_pending.insert(m_pending.end(), input.begin(), input.begin() + static_cast<long>(n));
+  if (m_pending.size() == total) {
+    const auto st = unseal_one(ByteView(m_pending).subspan(kPrefixLen));
+    OPENSSL_cleanse(m_pending.data(), m_pending.size());
+    m_pending.clear();
+    if (!st) {
+      return st.error();
+    }
+  }
+  return n;
+}
+
+Status SecurityLayer::check_framing(ByteView packet, std::size_t iv) const {
+  const std::uint8_t* trailer = packet.data() + packet.size() - kTrailerLen;
+  if (trailer[0] != 0 || trailer[1] != 1) {
+    return fail(Errc::BadProtocol, "security layer packet has an unknown type");
+  }
+  if (m_recv->seq_exhausted || get_be32(trailer + 2) != m_recv->seq) {
+    return fail(Errc::BadProtocol, "security layer packet out of sequence");
+  }
+  const std::size_t body = packet.size() - kTrailerLen;
+  if (m_block > 1 && (body % m_block != 0 || body < iv + m_block)) {
+    return fail(Errc::BadProtocol, "security layer packet is not a whole number of blocks");
+  }
+  return {};
 }
 
 Status SecurityLayer::unseal_one(ByteView packet) {
   Direction& d = *m_recv;
   // Spec §7.5 order: type and seq, block alignment, decrypt, padding, constant-time MAC.
-  const std::uint8_t* trailer = packet.data() + packet.size() - kTrailerLen;
-  if (trailer[0] != 0 || trailer[1] != 1) {
-    return fail(Errc::BadProtocol, "security layer packet has an unknown type");
-  }
-  if (d.seq_exhausted || get_be32(trailer + 2) != d.seq) {
-    return fail(Errc::BadProtocol, "security layer packet out of sequence");
+  const std::size_t iv = m_config.qop == Qop::AuthConf ? explicit_iv_len(m_config.cipher) : 0;
+  if (const auto st = check_framing(packet, iv); !st) {
+    return st;
   }
   const std::size_t body = packet.size() - kTrailerLen;
-  const std::size_t iv = m_config.qop == Qop::AuthConf ? explicit_iv_len(m_config.cipher) : 0;
-  if (m_block > 1 && (body % m_block != 0 || body < iv + m_block)) {
-    return fail(Errc::BadProtocol, "security layer packet is not a whole number of blocks");
-  }
-  // `plain` receives msg || pad || MAC. aes-cbc's random first block only continues the CBC
-  // chain, so it is decrypted aside and the message lands in place, with no move afterwards.
+  // `plain` receives msg || pad || MAC. aes-cbc's random first block is decrypted aside, so the
+  // message lands in place, with no move afterwards.
   const std::size_t start = m_out_decoded.size();
   m_out_decoded.resize(start + body - iv);
   std::uint8_t* plain = m_out_decoded.data() + start;
-  if (d.cipher) {
-    std::array<std::uint8_t, 16> random{};
-    int random_len = 0;
-    int out_len = 0;
-    const bool ok =
-        (iv == 0 || (EVP_DecryptUpdate(d.cipher.get(), random.data(), &random_len, packet.data(),
-                                       static_cast<int>(iv)) == 1 &&
-                     static_cast<std::size_t>(random_len) == iv)) &&
-        EVP_DecryptUpdate(d.cipher.get(), plain, &out_len, packet.data() + iv,
-                          static_cast<int>(body - iv)) == 1 &&
-        static_cast<std::size_t>(out_len) == body - iv;
-    OPENSSL_cleanse(random.data(), random.size());
-    if (!ok) {
-      m_out_decoded.resize(start);
-      return fail(Errc::Internal, "decryption failed");
-    }
-  } else {
-    std::memcpy(plain, packet.data(), body);
+  if (!d.decrypt(packet.first(body), iv, plain)) {
+    m_out_decoded.resize(start);
+    return fail(Errc::Internal, "decryption failed");
   }
-  // Padding: p = the octet before the MAC, 1..block, every pad octet equal to p. On bad padding
-  // the MAC is still computed (over a message of zero padding) and one error covers both, so the
-  // receiver gives no padding oracle (bis-07 §3.8).
-  std::size_t pad = 0;
-  bool pad_ok = true;
+  // On bad padding the MAC is still computed (over a message of zero padding) and one error
+  // covers both, so the receiver gives no padding oracle (bis-07 §3.8).
   const std::size_t content = body - kMacLen - iv;  // msg + pad
-  if (m_block > 1) {
-    const std::size_t p = plain[content - 1];
-    pad_ok = p >= 1 && p <= m_block && p <= content;
-    unsigned bad = pad_ok ? 0U : 1U;
-    for (std::size_t i = 0; i < m_block && i < content; ++i) {
-      const bool in_pad = i < p;
-      bad |= static_cast<unsigned>(in_pad && plain[content - 1 - i] != p);
-    }
-    pad_ok = bad == 0;
-    pad = pad_ok ? p : 0;
-  }
-  const std::size_t msg_len = content - pad;
+  const Padding pad = check_padding({plain, content}, m_block);
+  const std::size_t msg_len = content - pad.len;
   std::array<std::uint8_t, kMacLen> expect{};
   const bool mac_ran = d.mac10({plain, msg_len}, expect.data());
   const bool mac_ok = CRYPTO_memcmp(expect.data(), plain + content, kMacLen) == 0;
-  if (!mac_ran || !(mac_ok & pad_ok)) {
+  if (!mac_ran || !(mac_ok & pad.ok)) {
     OPENSSL_cleanse(plain, body - iv);
     m_out_decoded.resize(start);
     return fail(Errc::BadProtocol, "security layer packet failed its integrity check");

@@ -89,8 +89,17 @@ class SecurityLayer {
   SecurityLayer() = default;
   Status seal_one(std::span<const ByteView> parts, std::size_t offset,
                   std::size_t len);
+  // check_length checks a packet's length prefix against our maxbuf and the smallest packet.
+  Status check_length(std::uint32_t len) const;
+  // take_prefix consumes octets of a length prefix into m_pending, or a whole packet straight
+  // from `input` when nothing is pending; it returns how many octets it consumed.
+  Result<std::size_t> take_prefix(ByteView input);
+  // take_packet consumes octets of the pending packet and unseals it once it is complete; it
+  // returns how many octets it consumed.
+  Result<std::size_t> take_packet(ByteView input);
+  // check_framing checks what precedes decryption: type, sequence number, block alignment.
+  Status check_framing(ByteView packet, std::size_t iv) const;
   Status unseal_one(ByteView packet);
-  Error fatal(Errc code, std::string_view message) noexcept;
 
   std::shared_ptr<const Crypto> m_crypto;
   LayerConfig m_config;
