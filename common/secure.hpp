@@ -37,14 +37,30 @@ struct SecureAllocator {
 // SecureBytes holds passwords and other variable-length secrets (never std::string: SSO copies).
 using SecureBytes = std::vector<std::uint8_t, SecureAllocator<std::uint8_t>>;
 
-// SecretArray holds a fixed-size secret (H(A1), SS, keys) and wipes it on destruction.
+// SecretArray holds a fixed-size secret (H(A1), SS, keys) and wipes it on destruction. It is
+// move-only, so no copy of a secret is made by accident: a move wipes the source, and a
+// deliberate copy is spelt clone().
 template <std::size_t N>
 class SecretArray {
  public:
   SecretArray() = default;
-  SecretArray(const SecretArray& other) = default;
-  SecretArray& operator=(const SecretArray& other) = default;
+  SecretArray(const SecretArray& other) = delete;
+  SecretArray& operator=(const SecretArray& other) = delete;
+  SecretArray(SecretArray&& other) noexcept : m_bytes(other.m_bytes) { other.clear(); }
+  SecretArray& operator=(SecretArray&& other) noexcept {
+    if (this != &other) {
+      m_bytes = other.m_bytes;
+      other.clear();
+    }
+    return *this;
+  }
   ~SecretArray() { clear(); }
+  // clone is the explicit copy.
+  [[nodiscard]] SecretArray clone() const noexcept {
+    SecretArray copy;
+    copy.m_bytes = m_bytes;
+    return copy;
+  }
   // clear wipes the secret in place once it is no longer needed.
   void clear() noexcept { OPENSSL_cleanse(m_bytes.data(), m_bytes.size()); }
   [[nodiscard]] std::span<std::uint8_t, N> bytes() noexcept { return m_bytes; }

@@ -115,10 +115,12 @@ void cipher_key_material(const Crypto& crypto, CipherId id, const Digest16& kc,
       break;
     case CipherId::Des:
     case CipherId::TripleDes: {
-      const auto k1 = des_key_with_parity(kc_bytes.subspan<0, 7>());
-      const auto k2 = des_key_with_parity(kc_bytes.subspan<7, 7>());
+      auto k1 = des_key_with_parity(kc_bytes.subspan<0, 7>());
+      auto k2 = des_key_with_parity(kc_bytes.subspan<7, 7>());
       std::copy(k1.begin(), k1.end(), key.data());
       std::copy(k2.begin(), k2.end(), key.data() + 8);
+      wipe(k1);
+      wipe(k2);
       std::copy(kc_bytes.begin() + 8, kc_bytes.end(), iv.data());
       break;
     }
@@ -244,13 +246,12 @@ bool SecurityLayer::Direction::decrypt(ByteView body, std::size_t iv,
   std::array<std::uint8_t, 16> random{};
   int random_len = 0;
   int out_len = 0;
-  const bool ok =
-      (iv == 0 || (EVP_DecryptUpdate(cipher.get(), random.data(), &random_len, body.data(),
-                                     static_cast<int>(iv)) == 1 &&
-                   static_cast<std::size_t>(random_len) == iv)) &&
-      EVP_DecryptUpdate(cipher.get(), plain, &out_len, body.data() + iv,
-                        static_cast<int>(body.size() - iv)) == 1 &&
-      static_cast<std::size_t>(out_len) == body.size() - iv;
+  const bool ok = (iv == 0 || (EVP_DecryptUpdate(cipher.get(), random.data(), &random_len,
+                                                 body.data(), static_cast<int>(iv)) == 1 &&
+                               static_cast<std::size_t>(random_len) == iv)) &&
+                  EVP_DecryptUpdate(cipher.get(), plain, &out_len, body.data() + iv,
+                                    static_cast<int>(body.size() - iv)) == 1 &&
+                  static_cast<std::size_t>(out_len) == body.size() - iv;
   OPENSSL_cleanse(random.data(), random.size());
   return ok;
 }
@@ -359,8 +360,8 @@ Result<ByteView> SecurityLayer::encode(std::span<const ByteView> parts) {
   return ByteView(m_out_encoded);
 }
 
-Status SecurityLayer::seal_one(std::span<const ByteView> parts,
-                               std::size_t offset, std::size_t len) {
+Status SecurityLayer::seal_one(std::span<const ByteView> parts, std::size_t offset,
+                               std::size_t len) {
   Direction& d = *m_send;
   if (d.seq_exhausted) {
     return fail(Errc::Unavailable, "sequence number space exhausted; reauthenticate");

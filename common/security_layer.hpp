@@ -87,8 +87,7 @@ class SecurityLayer {
 
  private:
   SecurityLayer() = default;
-  Status seal_one(std::span<const ByteView> parts, std::size_t offset,
-                  std::size_t len);
+  Status seal_one(std::span<const ByteView> parts, std::size_t offset, std::size_t len);
   // check_length checks a packet's length prefix against our maxbuf and the smallest packet.
   Status check_length(std::uint32_t len) const;
   // take_prefix consumes octets of a length prefix into m_pending, or a whole packet straight
