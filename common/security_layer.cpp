@@ -60,8 +60,8 @@ void copy_range(std::span<const ByteView> parts, std::size_t offset, std::size_t
 // and about three times as long to set up; per packet the two do the same work.)
 class HmacMd5 {
  public:
-  // init keys the two states; it returns false if OpenSSL fails.
-  bool init(const Crypto& crypto, const Digest16& key) {
+  // init keys the two states.
+  Status init(const Crypto& crypto, const Digest16& key) {
     for (auto* ctx : {&m_inner, &m_outer, &m_work}) {
       ctx->reset(EVP_MD_CTX_new());
       if (!*ctx) {
@@ -77,22 +77,26 @@ class HmacMd5 {
       return EVP_DigestInit_ex2(ctx, crypto.md5(), nullptr) == 1 &&
              EVP_DigestUpdate(ctx, pad.data(), pad.size()) == 1;
     };
-    return keyed(m_inner.get(), 0x36) && keyed(m_outer.get(), 0x5c);
+    if (!keyed(m_inner.get(), 0x36) || !keyed(m_outer.get(), 0x5c)) {
+      return fail(Errc::Internal, "cannot key HMAC-MD5");
+    }
+    return {};
   }
 
   // mac16 computes HMAC(key, BE32(seq) || msg) into `out`.
-  bool mac16(std::uint32_t seq, ByteView msg, std::span<std::uint8_t, 16> out) noexcept {
+  Status mac16(std::uint32_t seq, ByteView msg, std::span<std::uint8_t, 16> out) noexcept {
     std::array<std::uint8_t, 4> seq_be{};
     put_be32(seq_be.data(), seq);
     unsigned int n = 0;
     EVP_MD_CTX* w = m_work.get();
-    return EVP_MD_CTX_copy_ex(w, m_inner.get()) == 1 &&
-           EVP_DigestUpdate(w, seq_be.data(), seq_be.size()) == 1 &&
-           EVP_DigestUpdate(w, msg.data(), msg.size()) == 1 &&
-           EVP_DigestFinal_ex(w, out.data(), &n) == 1 && n == out.size() &&
-           EVP_MD_CTX_copy_ex(w, m_outer.get()) == 1 &&
-           EVP_DigestUpdate(w, out.data(), out.size()) == 1 &&
-           EVP_DigestFinal_ex(w, out.data(), &n) == 1 && n == out.size();
+    const bool ok = EVP_MD_CTX_copy_ex(w, m_inner.get()) == 1 &&
+                    EVP_DigestUpdate(w, seq_be.data(), seq_be.size()) == 1 &&
+                    EVP_DigestUpdate(w, msg.data(), msg.size()) == 1 &&
+                    EVP_DigestFinal_ex(w, out.data(), &n) == 1 && n == out.size() &&
+                    EVP_MD_CTX_copy_ex(w, m_outer.get()) == 1 &&
+                    EVP_DigestUpdate(w, out.data(), out.size()) == 1 &&
+                    EVP_DigestFinal_ex(w, out.data(), &n) == 1 && n == out.size();
+    return ok ? Status{} : fail(Errc::Internal, "HMAC-MD5 failed");
   }
 
  private:
@@ -165,12 +169,12 @@ struct SecurityLayer::Direction {
   bool seq_exhausted = false;
 
   // mac10 computes HMAC(Ki, BE32(seq) || msg)[0..9] into `out`.
-  bool mac10(ByteView msg, std::uint8_t* out) noexcept {
+  Status mac10(ByteView msg, std::uint8_t* out) noexcept {
     std::array<std::uint8_t, 16> full{};
-    const bool ok = mac.mac16(seq, msg, full);
+    const Status st = mac.mac16(seq, msg, full);
     std::memcpy(out, full.data(), kMacLen);
     OPENSSL_cleanse(full.data(), full.size());
-    return ok;
+    return st;
   }
 
   // advance moves the counter; RFC 2831 lets it wrap, we close instead (docs/protocol.md §7.4).
@@ -189,16 +193,16 @@ struct SecurityLayer::Direction {
   // key_cipher creates and keys the auth-conf cipher context for encryption or decryption.
   Status key_cipher(const Crypto& crypto, CipherId id, const Digest16& kc, bool encrypt);
   // decrypt turns `body` (iv || ciphertext) into msg || pad || MAC at `plain`, or copies it
-  // there for auth-int; it returns false if OpenSSL fails.
-  bool decrypt(ByteView body, std::size_t iv, std::uint8_t* plain) noexcept;
+  // there for auth-int.
+  Status decrypt(ByteView body, std::size_t iv, std::uint8_t* plain) noexcept;
 };
 
 Result<std::unique_ptr<SecurityLayer::Direction>> SecurityLayer::Direction::make(
     const Crypto& crypto, const LayerConfig& config, const Digest16& ki, const Digest16& kc,
     bool encrypt) {
   auto d = std::make_unique<Direction>();
-  if (!d->mac.init(crypto, ki)) {
-    return fail(Errc::Internal, "cannot key HMAC-MD5");
+  if (const auto st = d->mac.init(crypto, ki); !st) {
+    return st.error();
   }
   if (config.qop != Qop::AuthConf) {
     return d;
@@ -236,11 +240,11 @@ Status SecurityLayer::Direction::key_cipher(const Crypto& crypto, CipherId id, c
   return {};
 }
 
-bool SecurityLayer::Direction::decrypt(ByteView body, std::size_t iv,
-                                       std::uint8_t* plain) noexcept {
+Status SecurityLayer::Direction::decrypt(ByteView body, std::size_t iv,
+                                         std::uint8_t* plain) noexcept {
   if (!cipher) {
     std::memcpy(plain, body.data(), body.size());
-    return true;
+    return {};
   }
   // aes-cbc's random first block only continues the CBC chain, so it is decrypted aside.
   std::array<std::uint8_t, 16> random{};
@@ -253,7 +257,7 @@ bool SecurityLayer::Direction::decrypt(ByteView body, std::size_t iv,
                                     static_cast<int>(body.size() - iv)) == 1 &&
                   static_cast<std::size_t>(out_len) == body.size() - iv;
   OPENSSL_cleanse(random.data(), random.size());
-  return ok;
+  return ok ? Status{} : fail(Errc::Internal, "decryption failed");
 }
 
 std::array<std::uint8_t, 8> des_key_with_parity(std::span<const std::uint8_t, 7> in) noexcept {
@@ -386,8 +390,8 @@ Status SecurityLayer::seal_one(std::span<const ByteView> parts, std::size_t offs
   }
   copy_range(parts, offset, len, msg);
   std::memset(msg + len, static_cast<int>(pad), pad);
-  if (!d.mac10({msg, len}, msg + len + pad)) {
-    return fail(Errc::Internal, "HMAC-MD5 failed");
+  if (const auto st = d.mac10({msg, len}, msg + len + pad); !st) {
+    return st;
   }
   if (d.cipher) {
     int out_len = 0;
@@ -498,9 +502,9 @@ Status SecurityLayer::unseal_one(ByteView packet) {
   const std::size_t start = m_out_decoded.size();
   m_out_decoded.resize(start + body - iv);
   std::uint8_t* plain = m_out_decoded.data() + start;
-  if (!d.decrypt(packet.first(body), iv, plain)) {
+  if (const auto st = d.decrypt(packet.first(body), iv, plain); !st) {
     m_out_decoded.resize(start);
-    return fail(Errc::Internal, "decryption failed");
+    return st;
   }
   // On bad padding the MAC is still computed (over a message of zero padding) and one error
   // covers both, so the receiver gives no padding oracle (bis-07 §3.8).
@@ -508,7 +512,7 @@ Status SecurityLayer::unseal_one(ByteView packet) {
   const Padding pad = check_padding({plain, content}, m_block);
   const std::size_t msg_len = content - pad.len;
   std::array<std::uint8_t, kMacLen> expect{};
-  const bool mac_ran = d.mac10({plain, msg_len}, expect.data());
+  const bool mac_ran = d.mac10({plain, msg_len}, expect.data()).ok();
   const bool mac_ok = CRYPTO_memcmp(expect.data(), plain + content, kMacLen) == 0;
   if (!mac_ran || !(mac_ok & pad.ok)) {
     OPENSSL_cleanse(plain, body - iv);
