@@ -6,6 +6,7 @@
 #include <array>
 
 #include "digest.hpp"
+#include "encoding.hpp"
 
 namespace digestmd5 {
 namespace {

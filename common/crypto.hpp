@@ -93,10 +93,4 @@ class Md5 {
 // hmac_md5 computes HMAC-MD5(key, data parts...).
 Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts);
 
-// to_hex writes lower-case hex.
-std::string to_hex(ByteView bytes);
-
-// base64 encodes without line breaks.
-std::string base64(ByteView bytes);
-
 }  // namespace digestmd5

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "encoding.hpp"
 #include "messages.hpp"
 
 namespace digestmd5 {

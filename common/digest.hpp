@@ -8,6 +8,7 @@
 
 #include "cipher_table.hpp"
 #include "crypto.hpp"
+#include "encoding.hpp"
 #include "secure.hpp"
 
 namespace digestmd5 {

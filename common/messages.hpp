@@ -11,6 +11,7 @@
 
 #include "cipher_table.hpp"
 #include "errc.hpp"
+#include "value_syntax.hpp"
 
 namespace digestmd5 {
 
@@ -20,20 +21,6 @@ namespace digestmd5 {
 inline constexpr std::size_t kChallengeLimit = 2048;
 inline constexpr std::size_t kResponseLimit = 4096;
 inline constexpr std::size_t kMaxRealms = 32;
-
-// maxbuf range, docs/protocol.md §7.6: 17..16777215; 65536 when absent.
-inline constexpr std::uint32_t kMinMaxbuf = 17;
-inline constexpr std::uint32_t kMaxMaxbuf = 16777215;
-inline constexpr std::uint32_t kDefaultMaxbuf = 65536;
-
-// parse_decimal reads 1..10 ASCII digits (no sign, no spaces) without overflow.
-std::optional<std::uint64_t> parse_decimal(std::string_view s) noexcept;
-// parse_nc reads exactly 8 lower-case hex digits.
-std::optional<std::uint32_t> parse_nc(std::string_view s) noexcept;
-// is_lower_hex32 tells whether `s` is exactly 32 lower-case hex digits.
-bool is_lower_hex32(std::string_view s) noexcept;
-// format_nc prints `nc` as "%08x".
-std::string format_nc(std::uint32_t nc);
 
 // Challenge is a digest-challenge (docs/protocol.md §3.1).
 struct Challenge {

@@ -8,6 +8,7 @@
 #include "account.hpp"
 #include "digest.hpp"
 #include "directive_list.hpp"
+#include "encoding.hpp"
 #include "response_check.hpp"
 
 namespace digestmd5 {
