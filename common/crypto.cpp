@@ -134,11 +134,21 @@ Md5& Md5::update(ByteView part) {
 
 Digest16 Md5::final() {
   Digest16 out;
+  finish(out.data());
+  return out;
+}
+
+PublicDigest16 Md5::final_public() {
+  PublicDigest16 out{};
+  finish(out.data());
+  return out;
+}
+
+void Md5::finish(std::uint8_t* out) {
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(m_ctx.get(), out.data(), &len) != 1 || len != out.size()) {
+  if (EVP_DigestFinal_ex(m_ctx.get(), out, &len) != 1 || len != 16) {
     throw std::runtime_error("MD5 final failed");
   }
-  return out;
 }
 
 Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts) {

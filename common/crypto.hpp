@@ -77,16 +77,23 @@ class Crypto {
   mutable pid_t m_pool_pid = 0;         // the process that filled m_pool
 };
 
+// PublicDigest16 is an MD5 digest of public data: nothing to wipe.
+using PublicDigest16 = std::array<std::uint8_t, 16>;
+
 // Md5 hashes a sequence of parts.
 class Md5 {
  public:
   explicit Md5(const Crypto& crypto);
   Md5& update(ByteView part);
   Md5& update(std::string_view part) { return update(as_bytes(part)); }
-  // final returns the 16-octet digest; the object may not be updated again.
+  // final returns the 16-octet digest as a secret (H(A1), SS, keys); the object may not be
+  // updated again.
   Digest16 final();
+  // final_public returns a digest of public data (H(A2), the response value) as plain octets.
+  PublicDigest16 final_public();
 
  private:
+  void finish(std::uint8_t* out);  // writes the 16 octets
   EvpMdCtxPtr m_ctx;
 };
 

@@ -95,13 +95,14 @@ std::string compute_response(const Crypto& crypto, const Digest16& ha1, const Re
     // Both auth-int and auth-conf append ":" and HTTP's H(entity-body) slot filled with zeros.
     a2.update(":").update(kZeros32);
   }
-  const auto a2_hex = to_hex(ByteView(a2.final().bytes()));
+  const PublicDigest16 ha2 = a2.final_public();  // H(A2) covers public data only
+  const auto a2_hex = to_hex(ha2);
   auto ha1_hex = to_hex(ByteView(ha1.bytes()));
   Md5 kd(crypto);
   kd.update(ha1_hex).update(":").update(in.nonce).update(":").update(format_nc(in.nc));
   kd.update(":").update(in.cnonce).update(":").update(in.qop).update(":").update(a2_hex);
   wipe({reinterpret_cast<std::uint8_t*>(ha1_hex.data()), ha1_hex.size()});
-  return to_hex(ByteView(kd.final().bytes()));
+  return to_hex(kd.final_public());
 }
 
 LayerKeys derive_keys(const Crypto& crypto, const Digest16& ha1, std::optional<CipherId> cipher) {
