@@ -23,6 +23,7 @@
 #include "../common/crypto.hpp"
 #include "../common/digest.hpp"
 #include "../examples/sasl_pair.hpp"
+#include "core_fixture.hpp"
 #include "cmocka.hpp"
 
 namespace {
@@ -366,7 +367,7 @@ void identities_match_the_stock_plugin(void** state) {
 // ---- 2. stored secrets: exactly one value of 16 octets --------------------------------------
 
 std::string stored_ss(const char* user, const char* realm, const char* password) {
-  static const auto crypto = *digestmd5::Crypto::create();
+  const auto crypto = test_support::shared_crypto();
   const std::string pw(password);
   const digestmd5::SecretInputs si{user, realm, digestmd5::as_bytes(pw)};
   const digestmd5::Digest16 ss = digestmd5::compute_ss(*crypto, si, true);

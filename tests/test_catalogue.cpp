@@ -52,6 +52,7 @@
 
 #include "../common/messages.hpp"
 #include "../examples/sasl_pair.hpp"
+#include "core_fixture.hpp"
 #include "cmocka.hpp"
 #include "proof_oracle.hpp"
 
@@ -441,13 +442,7 @@ bool expand_unchecked(const std::string& input, Live& live, std::vector<std::str
 
 // ---- running ------------------------------------------------------------------------------
 
-std::shared_ptr<const digestmd5::Crypto> crypto() {
-  static const auto c = [] {
-    auto made = digestmd5::Crypto::create();
-    return made ? *made : nullptr;
-  }();
-  return c;
-}
+std::shared_ptr<const digestmd5::Crypto> crypto() { return test_support::shared_crypto(); }
 
 std::size_t failure_lines(const std::vector<std::string>& log) {
   return static_cast<std::size_t>(std::count_if(log.begin(), log.end(), [](const std::string& l) {

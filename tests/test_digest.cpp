@@ -16,6 +16,7 @@
 #include "common/digest.hpp"
 #include "common/secure.hpp"
 // Last: <cmocka.h> defines a fail() macro that would clash with digestmd5::fail.
+#include "core_fixture.hpp"
 #include "cmocka.hpp"
 
 namespace {
@@ -48,18 +49,8 @@ struct Fx {
   std::string text;
 };
 
-// setup creates the fixture and a Crypto; a test cannot run without it.
-int setup(void** state) noexcept {
-  if (test_support::setup_fixture<Fx>(state) != 0) {
-    return -1;
-  }
-  auto c = Crypto::create();
-  if (!c) {
-    return -1;
-  }
-  fixture<Fx>(state).crypto = std::move(*c);
-  return 0;
-}
+// setup gives each test a fixture with the shared Crypto (tests/core_fixture.hpp).
+int setup(void** state) noexcept { return test_support::setup_with_crypto<Fx>(state); }
 
 // Helpers compute into owning objects and return only trivially destructible hex text.
 

@@ -26,6 +26,7 @@
 #include "../common/client_session.hpp"
 #include "../common/server_session.hpp"
 #include "../examples/sasl_pair.hpp"
+#include "core_fixture.hpp"
 #include "cmocka.hpp"
 #include "fake_host.hpp"
 #include "proof_oracle.hpp"
@@ -236,13 +237,7 @@ constexpr Layer kLayers[] = {
     {"rc4", 113, 128, false},  {"aes-cbc", 113, 128, true},
 };
 
-std::shared_ptr<const Crypto> shared_crypto() {
-  static const auto crypto = [] {
-    auto c = Crypto::create();
-    return c ? *c : nullptr;
-  }();
-  return crypto;
-}
+using test_support::shared_crypto;
 
 // ---- the core sessions over fake hosts -----------------------------------------------------
 

@@ -19,6 +19,7 @@
 #include "common/secure.hpp"
 #include "common/security_layer.hpp"
 // Last: <cmocka.h> defines a fail() macro that would clash with digestmd5::fail.
+#include "core_fixture.hpp"
 #include "cmocka.hpp"
 
 namespace {
@@ -72,17 +73,8 @@ struct Fx {
   digestmd5::EvpCipherCtxPtr manual;
 };
 
-int setup(void** state) noexcept {
-  if (test_support::setup_fixture<Fx>(state) != 0) {
-    return -1;
-  }
-  auto c = Crypto::create();
-  if (!c) {
-    return -1;
-  }
-  fixture<Fx>(state).crypto = std::move(*c);
-  return 0;
-}
+// setup gives each test a fixture with the shared Crypto (tests/core_fixture.hpp).
+int setup(void** state) noexcept { return test_support::setup_with_crypto<Fx>(state); }
 
 Bytes from_hex(std::string_view h) {
   const auto nibble = [](char c) {
