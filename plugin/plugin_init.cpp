@@ -259,6 +259,10 @@ void server_mech_dispose(void* conn_context, const sasl_utils_t* /*utils*/) noex
 }
 
 void mech_free(void* glob_context, const sasl_utils_t* /*utils*/) noexcept {
+  // Only a table that plug_init filled holds a reference on the shared crypto.
+  if (glob_context == nullptr) {
+    return;
+  }
   delete static_cast<GlobalState*>(glob_context);
   release_crypto();
 }

@@ -73,6 +73,9 @@ Result<Answer> get_simple(const sasl_utils_t* utils, sasl_interact_t** prompts, 
   if (const auto* p = find_prompt(prompts, static_cast<unsigned long>(id))) {
     return from_prompt(*p);
   }
+  if (utils->getcallback == nullptr) {
+    return Answer{};
+  }
   sasl_getsimple_t* proc = nullptr;
   void* context = nullptr;
   const int rc = utils->getcallback(utils->conn, static_cast<unsigned long>(id),
@@ -94,6 +97,9 @@ Result<Answer> get_simple(const sasl_utils_t* utils, sasl_interact_t** prompts, 
 Result<Answer> get_password(const sasl_utils_t* utils, sasl_interact_t** prompts) {
   if (const auto* p = find_prompt(prompts, SASL_CB_PASS)) {
     return from_prompt(*p);
+  }
+  if (utils->getcallback == nullptr) {
+    return Answer{};
   }
   sasl_getsecret_t* proc = nullptr;
   void* context = nullptr;
@@ -122,6 +128,9 @@ Result<Answer> get_realm(const sasl_utils_t* utils, sasl_interact_t** prompts,
                          const std::vector<std::string>& offered, bool ask) {
   if (const auto* p = find_prompt(prompts, SASL_CB_GETREALM)) {
     return from_prompt(*p);
+  }
+  if (utils->getcallback == nullptr) {
+    return Answer{};
   }
   sasl_getrealm_t* proc = nullptr;
   void* context = nullptr;
@@ -294,6 +303,11 @@ bool stored_ss_usable(const propval& p) noexcept {
 Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view user,
                                                             std::string_view authzid) {
   const sasl_utils_t* utils = m_params.utils;
+  // saslplug.h lets a framework leave canon_user (and so the lookup) out; libsasl2 never does.
+  if (m_params.canon_user == nullptr || utils->prop_request == nullptr ||
+      utils->prop_getnames == nullptr || utils->prop_erase == nullptr) {
+    return fail(Errc::Internal, "the framework provides no canon_user or property functions");
+  }
   SecretRequest request(utils, m_params.propctx);
   if (!request.send()) {
     return fail(Errc::Internal, "cannot request the user's secret");
@@ -433,6 +447,9 @@ Status SaslClientHost::canonicalise(const std::string& authid, const std::string
     return fail(Errc::BadParam, "authentication or authorization name over 1024 octets");
   }
   const sasl_utils_t* utils = m_params.utils;
+  if (m_params.canon_user == nullptr) {
+    return fail(Errc::BadParam, "the framework provides no canon_user");
+  }
   int rc = SASL_OK;
   if (!authzid.empty() && authzid != authid) {
     rc = m_params.canon_user(utils->conn, authid.c_str(), 0, SASL_CU_AUTHID, &m_oparams);

@@ -3,7 +3,8 @@
 # lint.sh: the code-health gates for common/ and plugin/ (run by scripts/test.sh):
 #   * clang-tidy with the checked-in .clang-tidy: no function over 60 lines or cognitive
 #     complexity 25;
-#   * clang-format with the checked-in .clang-format: the sources are formatted as it says.
+#   * clang-format with the checked-in .clang-format: the sources are formatted as it says;
+#   * fuzz/targets.am is what fuzz/gen_targets_am.sh makes of fuzz/targets.list.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -27,5 +28,11 @@ if [ ${#unformatted[@]} -ne 0 ]; then
   status=1
 else
   echo "ok - clang-format: common/ and plugin/ as .clang-format says"
+fi
+if bash "$top/fuzz/gen_targets_am.sh" --check; then
+  echo "ok - fuzz/targets.am matches fuzz/targets.list"
+else
+  echo "not ok - fuzz/targets.am is out of date: run fuzz/gen_targets_am.sh"
+  status=1
 fi
 exit $status
