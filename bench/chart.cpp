@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // chart.cpp: plain SVG, written by hand: horizontal bars, ours above stock, per label.
-#include "chart.hpp"
+#include "bench/chart.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // compare.cpp: runs the workers alternately, one process each, and prints the comparison.
-#include "compare.hpp"
+#include "bench/compare.hpp"
 
 #include <openssl/crypto.h>
 #include <sasl/sasl.h>
@@ -19,10 +19,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cases.hpp"
-#include "chart.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "bench/cases.hpp"
+#include "bench/chart.hpp"
+#include "bench/report.hpp"
+#include "bench/timing.hpp"
 
 namespace dmd5bench {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // floor.cpp: the OpenSSL floor, measured with the packet split and the crypto calls the layer
 // cannot avoid, and nothing else.
-#include "floor.hpp"
+#include "bench/floor.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "timing.hpp"
+#include "bench/timing.hpp"
 
 namespace dmd5bench {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "cases.hpp"
+#include "bench/cases.hpp"
 
 namespace dmd5bench {
 

@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-#include "compare.hpp"
-#include "plugin_runs.hpp"
-#include "timing.hpp"
+#include "bench/compare.hpp"
+#include "bench/plugin_runs.hpp"
+#include "bench/timing.hpp"
 
 namespace {
 

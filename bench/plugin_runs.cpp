@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // plugin_runs.cpp: layer throughput, handshakes and memory through libsasl2 (examples/sasl_pair).
-#include "plugin_runs.hpp"
+#include "bench/plugin_runs.hpp"
 
 #include <sasl/sasl.h>
 
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "../examples/sasl_pair.hpp"
-#include "floor.hpp"
-#include "timing.hpp"
+#include "examples/sasl_pair.hpp"
+#include "bench/floor.hpp"
+#include "bench/timing.hpp"
 
 namespace dmd5bench {
 namespace {

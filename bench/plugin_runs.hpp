@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "cases.hpp"
-#include "report.hpp"
+#include "bench/cases.hpp"
+#include "bench/report.hpp"
 
 namespace dmd5bench {
 

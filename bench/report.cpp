@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // report.cpp: worker output lines, their parsing, and medians.
-#include "report.hpp"
+#include "bench/report.hpp"
 
 #include <algorithm>
 #include <cstdio>

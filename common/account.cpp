@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // account.cpp: the one place that turns (username, realm) into a libsasl2 account name.
-#include "account.hpp"
+#include "common/account.hpp"
 
 namespace digestmd5 {
 namespace {

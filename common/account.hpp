@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "errc.hpp"
+#include "common/errc.hpp"
 
 namespace digestmd5 {
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // cipher_table.cpp: keyword lookups for the qop and cipher tables.
-#include "cipher_table.hpp"
+#include "common/cipher_table.hpp"
 
-#include "directive_list.hpp"
+#include "common/directive_list.hpp"
 
 namespace digestmd5 {
 

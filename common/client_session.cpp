@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // client_session.cpp: answering the challenge and verifying rspauth.
-#include "client_session.hpp"
+#include "common/client_session.hpp"
 
 #include <algorithm>
 #include <array>
 
-#include "digest.hpp"
-#include "encoding.hpp"
+#include "common/digest.hpp"
+#include "common/encoding.hpp"
 
 namespace digestmd5 {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // crypto.cpp: the private OpenSSL library context and the primitives built on it.
-#include "crypto.hpp"
+#include "common/crypto.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/params.h>

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "cipher_table.hpp"
-#include "errc.hpp"
-#include "secure.hpp"
+#include "common/cipher_table.hpp"
+#include "common/errc.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 

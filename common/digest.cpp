@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // digest.cpp: SS, H(A1), response values and key derivation (docs/protocol.md §4, §7.1).
-#include "digest.hpp"
+#include "common/digest.hpp"
 
 #include <array>
 
-#include "encoding.hpp"
-#include "messages.hpp"
+#include "common/encoding.hpp"
+#include "common/messages.hpp"
 
 namespace digestmd5 {
 namespace {

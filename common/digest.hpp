@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "cipher_table.hpp"
-#include "crypto.hpp"
-#include "encoding.hpp"
-#include "secure.hpp"
+#include "common/cipher_table.hpp"
+#include "common/crypto.hpp"
+#include "common/encoding.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "directive_list.hpp"
-#include "errc.hpp"
+#include "common/directive_list.hpp"
+#include "common/errc.hpp"
 
 namespace digestmd5 {
 

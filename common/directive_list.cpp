@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // directive_list.cpp: lexer and writer for RFC 2831 directive lists.
-#include "directive_list.hpp"
+#include "common/directive_list.hpp"
 
 #include <array>
 #include <string_view>

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "errc.hpp"
+#include "common/errc.hpp"
 
 namespace digestmd5 {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // encoding.cpp: hex and base64.
-#include "encoding.hpp"
+#include "common/encoding.hpp"
 
 namespace digestmd5 {
 

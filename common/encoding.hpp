@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "secure.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "errc.hpp"
-#include "negotiation.hpp"
-#include "secure.hpp"
+#include "common/errc.hpp"
+#include "common/negotiation.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 

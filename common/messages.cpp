@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // messages.cpp: directive binding and validation for the three DIGEST-MD5 messages.
-#include "messages.hpp"
+#include "common/messages.hpp"
 
-#include "directive_binder.hpp"
-#include "directive_list.hpp"
+#include "common/directive_binder.hpp"
+#include "common/directive_list.hpp"
 
 namespace digestmd5 {
 namespace {

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "cipher_table.hpp"
-#include "errc.hpp"
-#include "value_syntax.hpp"
+#include "common/cipher_table.hpp"
+#include "common/errc.hpp"
+#include "common/value_syntax.hpp"
 
 namespace digestmd5 {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // negotiation.cpp: SSF window, server offer and client choice.
-#include "negotiation.hpp"
+#include "common/negotiation.hpp"
 
 #include <algorithm>
 
-#include "messages.hpp"
+#include "common/messages.hpp"
 
 namespace digestmd5 {
 

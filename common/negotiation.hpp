@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "cipher_table.hpp"
-#include "errc.hpp"
+#include "common/cipher_table.hpp"
+#include "common/errc.hpp"
 
 namespace digestmd5 {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // response_check.cpp: what a response must agree on with our challenge.
-#include "response_check.hpp"
+#include "common/response_check.hpp"
 
-#include "directive_list.hpp"
-#include "secure.hpp"
+#include "common/directive_list.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 

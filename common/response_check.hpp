@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "errc.hpp"
-#include "messages.hpp"
-#include "negotiation.hpp"
+#include "common/errc.hpp"
+#include "common/messages.hpp"
+#include "common/negotiation.hpp"
 
 namespace digestmd5 {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // security_layer.cpp: packet sealing and unsealing for auth-int and auth-conf.
-#include "security_layer.hpp"
+#include "common/security_layer.hpp"
 
 #include <algorithm>
 #include <array>

@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "cipher_table.hpp"
-#include "crypto.hpp"
-#include "digest.hpp"
-#include "errc.hpp"
-#include "secure.hpp"
+#include "common/cipher_table.hpp"
+#include "common/crypto.hpp"
+#include "common/digest.hpp"
+#include "common/errc.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // server_session.cpp: challenge generation and response verification.
-#include "server_session.hpp"
+#include "common/server_session.hpp"
 
 #include <algorithm>
 #include <array>
 
-#include "account.hpp"
-#include "digest.hpp"
-#include "directive_list.hpp"
-#include "encoding.hpp"
-#include "response_check.hpp"
+#include "common/account.hpp"
+#include "common/digest.hpp"
+#include "common/directive_list.hpp"
+#include "common/encoding.hpp"
+#include "common/response_check.hpp"
 
 namespace digestmd5 {
 namespace {

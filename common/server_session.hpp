@@ -8,11 +8,11 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto.hpp"
-#include "host.hpp"
-#include "messages.hpp"
-#include "security_layer.hpp"
-#include "session.hpp"
+#include "common/crypto.hpp"
+#include "common/host.hpp"
+#include "common/messages.hpp"
+#include "common/security_layer.hpp"
+#include "common/session.hpp"
 
 namespace digestmd5 {
 

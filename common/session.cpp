@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // session.cpp: the one place a security layer is built from H(A1).
-#include "session.hpp"
+#include "common/session.hpp"
 
-#include "digest.hpp"
+#include "common/digest.hpp"
 
 namespace digestmd5 {
 

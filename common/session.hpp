@@ -8,11 +8,11 @@
 #include <optional>
 #include <string_view>
 
-#include "cipher_table.hpp"
-#include "crypto.hpp"
-#include "errc.hpp"
-#include "secure.hpp"
-#include "security_layer.hpp"
+#include "common/cipher_table.hpp"
+#include "common/crypto.hpp"
+#include "common/errc.hpp"
+#include "common/secure.hpp"
+#include "common/security_layer.hpp"
 
 namespace digestmd5 {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // value_syntax.cpp: numbers, nc values and hex digests as they appear in directive values.
-#include "value_syntax.hpp"
+#include "common/value_syntax.hpp"
 
 namespace digestmd5 {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "sasl_pair.hpp"
+#include "examples/sasl_pair.hpp"
 
 namespace {
 

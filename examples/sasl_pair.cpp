@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // sasl_pair.cpp: in-process libsasl2 client/server pair with an embedded auxprop store.
-#include "sasl_pair.hpp"
+#include "examples/sasl_pair.hpp"
 
 #include <sasl/prop.h>
 #include <sasl/saslplug.h>

@@ -14,9 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../common/client_session.hpp"
-#include "../tests/fake_host.hpp"
-#include "fuzz_support.hpp"
+#include "common/client_session.hpp"
+#include "tests/fake_host.hpp"
+#include "fuzz/fuzz_support.hpp"
 
 using namespace digestmd5;
 using digestmd5::fuzz::kPassword;

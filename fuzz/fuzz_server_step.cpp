@@ -14,9 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../common/server_session.hpp"
-#include "../tests/fake_host.hpp"
-#include "fuzz_support.hpp"
+#include "common/server_session.hpp"
+#include "tests/fake_host.hpp"
+#include "fuzz/fuzz_support.hpp"
 
 using namespace digestmd5;
 using digestmd5::fuzz::kPassword;

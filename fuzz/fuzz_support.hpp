@@ -16,12 +16,12 @@
 #include <string>
 #include <string_view>
 
-#include "../common/crypto.hpp"
-#include "../common/digest.hpp"
-#include "../common/directive_list.hpp"
-#include "../common/messages.hpp"
-#include "../common/security_layer.hpp"
-#include "../tests/proof_oracle.hpp"
+#include "common/crypto.hpp"
+#include "common/digest.hpp"
+#include "common/directive_list.hpp"
+#include "common/messages.hpp"
+#include "common/security_layer.hpp"
+#include "tests/proof_oracle.hpp"
 
 #define DMD5_FUZZ_CHECK(cond)                                                           \
   do {                                                                                  \

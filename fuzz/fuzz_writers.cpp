@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz_support.hpp"
+#include "fuzz/fuzz_support.hpp"
 
 using namespace digestmd5;
 using digestmd5::fuzz::ByteReader;

@@ -10,8 +10,8 @@
 #include <new>
 #include <utility>
 
-#include "../common/errc.hpp"
-#include "sasl_host.hpp"
+#include "common/errc.hpp"
+#include "plugin/sasl_host.hpp"
 
 namespace digestmd5::plugin {
 

@@ -11,12 +11,12 @@
 #include <string_view>
 #include <vector>
 
-#include "../common/client_session.hpp"
-#include "../common/crypto.hpp"
-#include "../common/directive_list.hpp"
-#include "../common/server_session.hpp"
-#include "guard.hpp"
-#include "sasl_host.hpp"
+#include "common/client_session.hpp"
+#include "common/crypto.hpp"
+#include "common/directive_list.hpp"
+#include "common/server_session.hpp"
+#include "plugin/guard.hpp"
+#include "plugin/sasl_host.hpp"
 
 #define DMD5_EXPORT extern "C" __attribute__((visibility("default")))
 

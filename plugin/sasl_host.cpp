@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // sasl_host.cpp: logging, options, user store, callbacks and prompts through libsasl2.
-#include "sasl_host.hpp"
+#include "plugin/sasl_host.hpp"
 
 #include <openssl/crypto.h>
 #include <sasl/prop.h>
@@ -9,7 +9,7 @@
 #include <array>
 #include <cstring>
 
-#include "../common/account.hpp"
+#include "common/account.hpp"
 
 namespace digestmd5::plugin {
 namespace {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../common/host.hpp"
+#include "common/host.hpp"
 
 namespace digestmd5::plugin {
 

@@ -11,7 +11,7 @@ cd "$top"
 status=0
 sources=(common/*.cpp plugin/*.cpp)
 for f in "${sources[@]}"; do
-  if ! out=$(clang-tidy -quiet "$f" -- -std=c++20 -x c++ 2>/dev/null); then
+  if ! out=$(clang-tidy -quiet "$f" -- -std=c++20 -x c++ -I "$top" 2>/dev/null); then
     echo "$out" | grep -E "error:" || echo "$out"
     status=1
   fi

@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "../common/crypto.hpp"
-#include "../common/errc.hpp"
-#include "cmocka.hpp"
+#include "common/crypto.hpp"
+#include "common/errc.hpp"
+#include "tests/cmocka.hpp"
 
 namespace test_support {
 

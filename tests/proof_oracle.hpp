@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "../common/crypto.hpp"
-#include "../common/digest.hpp"
-#include "../common/messages.hpp"
+#include "common/crypto.hpp"
+#include "common/digest.hpp"
+#include "common/messages.hpp"
 
 namespace digestmd5::testing {
 

@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "../common/crypto.hpp"
-#include "../common/digest.hpp"
-#include "../examples/sasl_pair.hpp"
-#include "core_fixture.hpp"
-#include "cmocka.hpp"
+#include "common/crypto.hpp"
+#include "common/digest.hpp"
+#include "examples/sasl_pair.hpp"
+#include "tests/core_fixture.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

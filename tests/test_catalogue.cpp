@@ -50,11 +50,11 @@
 #include <string>
 #include <vector>
 
-#include "../common/messages.hpp"
-#include "../examples/sasl_pair.hpp"
-#include "core_fixture.hpp"
-#include "cmocka.hpp"
-#include "proof_oracle.hpp"
+#include "common/messages.hpp"
+#include "examples/sasl_pair.hpp"
+#include "tests/core_fixture.hpp"
+#include "tests/cmocka.hpp"
+#include "tests/proof_oracle.hpp"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include "common/digest.hpp"
 #include "common/secure.hpp"
 // Last: <cmocka.h> defines a fail() macro that would clash with digestmd5::fail.
-#include "core_fixture.hpp"
-#include "cmocka.hpp"
+#include "tests/core_fixture.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

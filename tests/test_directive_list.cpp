@@ -8,7 +8,7 @@
 
 #include "common/directive_list.hpp"
 // Last: <cmocka.h> defines a fail() macro that would clash with digestmd5::fail.
-#include "cmocka.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <tuple>
 #include <vector>
 
-#include "../examples/sasl_pair.hpp"
-#include "cmocka.hpp"
+#include "examples/sasl_pair.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include "common/cipher_table.hpp"
 #include "common/messages.hpp"
 // Last: <cmocka.h> defines a fail() macro that would clash with digestmd5::fail.
-#include "core_fixture.hpp"
-#include "cmocka.hpp"
+#include "tests/core_fixture.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

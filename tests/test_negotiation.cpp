@@ -10,7 +10,7 @@
 #include "common/cipher_table.hpp"
 #include "common/negotiation.hpp"
 // Last: <cmocka.h> defines a fail() macro that would clash with digestmd5::fail.
-#include "cmocka.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

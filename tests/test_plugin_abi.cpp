@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "cmocka.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "../examples/sasl_pair.hpp"
-#include "cmocka.hpp"
+#include "examples/sasl_pair.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 

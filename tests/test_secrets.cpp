@@ -23,13 +23,13 @@
 #include <string>
 #include <vector>
 
-#include "../common/client_session.hpp"
-#include "../common/server_session.hpp"
-#include "../examples/sasl_pair.hpp"
-#include "core_fixture.hpp"
-#include "cmocka.hpp"
-#include "fake_host.hpp"
-#include "proof_oracle.hpp"
+#include "common/client_session.hpp"
+#include "common/server_session.hpp"
+#include "examples/sasl_pair.hpp"
+#include "tests/core_fixture.hpp"
+#include "tests/cmocka.hpp"
+#include "tests/fake_host.hpp"
+#include "tests/proof_oracle.hpp"
 
 // ---- the recording allocator ------------------------------------------------------------------
 

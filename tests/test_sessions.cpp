@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "../common/account.hpp"
-#include "../common/client_session.hpp"
-#include "../common/digest.hpp"
-#include "../common/server_session.hpp"
-#include "core_fixture.hpp"
-#include "cmocka.hpp"
-#include "fake_host.hpp"
+#include "common/account.hpp"
+#include "common/client_session.hpp"
+#include "common/digest.hpp"
+#include "common/server_session.hpp"
+#include "tests/core_fixture.hpp"
+#include "tests/cmocka.hpp"
+#include "tests/fake_host.hpp"
 
 namespace {
 

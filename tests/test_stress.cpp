@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "../examples/sasl_pair.hpp"
-#include "cmocka.hpp"
+#include "examples/sasl_pair.hpp"
+#include "tests/cmocka.hpp"
 
 namespace {
 
