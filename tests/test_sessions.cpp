@@ -7,6 +7,7 @@
 
 #include "common/account.hpp"
 #include "common/client_session.hpp"
+#include "common/response_check.hpp"
 #include "common/digest.hpp"
 #include "common/server_session.hpp"
 #include "tests/core_fixture.hpp"
@@ -313,6 +314,63 @@ void client_never_goes_below_min_ssf(void** state) {
 
 }  // namespace
 
+// ---- check_response: the pure check against the offer, no host needed ---------------------
+
+void check_response_rows(void** /*state*/) {
+  Offer offer;
+  offer.qops.add(Qop::Auth);
+  offer.qops.add(Qop::AuthConf);
+  offer.ciphers.add(CipherId::TripleDes);
+  const std::string hosts[] = {"mail.example.com"};
+  const OfferedChallenge offered{"the-nonce", offer, true, "imap", hosts};
+  struct Row {
+    const char* nonce;
+    std::uint32_t nc;
+    bool realm;
+    const char* uri;
+    Qop qop;
+    std::optional<CipherId> cipher;
+    const char* refusal;  // nullptr = accepted
+  };
+  const Row rows[] = {
+      {"the-nonce", 1, true, "imap/mail.example.com", Qop::Auth, std::nullopt, nullptr},
+      {"the-nonce", 1, true, "IMAP/Mail.Example.COM/x", Qop::AuthConf, CipherId::TripleDes,
+       nullptr},
+      {"the-nonce2", 1, true, "imap/mail.example.com", Qop::Auth, std::nullopt,
+       "response nonce does not match the challenge"},
+      {"the-nonce", 2, true, "imap/mail.example.com", Qop::Auth, std::nullopt,
+       "nc is not 00000001 on initial authentication"},
+      {"the-nonce", 1, false, "imap/mail.example.com", Qop::Auth, std::nullopt,
+       "response has no realm"},
+      {"the-nonce", 1, true, "smtp/mail.example.com", Qop::Auth, std::nullopt,
+       "digest-uri does not name this service"},
+      {"the-nonce", 1, true, "imap/other.example.com", Qop::Auth, std::nullopt,
+       "digest-uri does not name this host"},
+      {"the-nonce", 1, true, "imap/mail.example.com", Qop::AuthInt, std::nullopt,
+       "client chose a qop that was not offered"},
+      {"the-nonce", 1, true, "imap/mail.example.com", Qop::AuthConf, CipherId::Rc4,
+       "client chose a cipher that was not offered"},
+  };
+  for (const auto& row : rows) {
+    Response r;
+    r.nonce = row.nonce;
+    r.nc = row.nc;
+    if (row.realm) {
+      r.realm = "example.com";
+    }
+    r.digest_uri = row.uri;
+    r.qop = row.qop;
+    r.cipher = row.cipher;
+    const Status st = check_response(r, offered);
+    if (row.refusal == nullptr) {
+      assert_true(st.ok());
+    } else {
+      assert_errc(st, Errc::BadProtocol);
+      assert_string_equal(test_support::text(st.error().message).c_str(), row.refusal);
+    }
+  }
+}
+
 // ---- the client's realm rule (docs/protocol.md §5), now the session's, not the host's --------
 
 struct RealmRow {
@@ -458,6 +516,7 @@ void server_challenge_always_parses(void** state) {
 
 int main() {
   const CMUnitTest tests[] = {
+      cmocka_unit_test(check_response_rows),
       cmocka_unit_test_setup_teardown(client_realm_rule, setup, teardown),
       cmocka_unit_test(account_name_rows),
       cmocka_unit_test(account_name_length_limit),
