@@ -63,6 +63,14 @@ Result<std::string> account_name(std::string_view username, std::string_view rea
   return name;
 }
 
+Account split_account_name(std::string_view name, const AccountContext& where) {
+  if (const auto at = name.find('@'); at != std::string_view::npos) {
+    return {std::string(name.substr(0, at)), std::string(name.substr(at + 1))};
+  }
+  const std::string_view realm = where.user_realm.empty() ? where.server_fqdn : where.user_realm;
+  return {std::string(name), std::string(realm)};
+}
+
 Status check_authzid(std::string_view authzid, const AccountContext& where) {
   if (canonical_length(authzid, where) > kCanonNameLimit) {
     return fail(Errc::BadProtocol, "authzid is longer than 1024 octets");

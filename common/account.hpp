@@ -29,6 +29,16 @@ struct AccountContext {
 Result<std::string> account_name(std::string_view username, std::string_view realm,
                                  const AccountContext& where);
 
+// Account is a (user, realm) pair as the user store keys it.
+struct Account {
+  std::string user;
+  std::string realm;
+};
+
+// split_account_name is the inverse rule, libsasl2's own (its _plug_parseuser, which sasldb, sql
+// and ldapdb use): split at the first '@'; a name without one is in user_realm, else the FQDN.
+Account split_account_name(std::string_view name, const AccountContext& where);
+
 // check_authzid fails with BadProtocol when libsasl2 could not canonicalise `authzid` (it appends
 // "@user_realm" to a name without '@').
 Status check_authzid(std::string_view authzid, const AccountContext& where);

@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -254,6 +255,25 @@ int server_mech_step(void* conn_context, sasl_server_params_t* sparams, const ch
   });
 }
 
+// server_setpass: sasl_setpass and saslpasswd2 store SS for the account (SASL_SET_DISABLE, or no
+// password, removes it).
+int server_setpass(void* glob_context, sasl_server_params_t* sparams, const char* user,
+                   const char* pass, unsigned passlen, const char* /*oldpass*/,
+                   unsigned /*oldpasslen*/, unsigned flags) noexcept {
+  if (glob_context == nullptr || sparams == nullptr || sparams->utils == nullptr ||
+      user == nullptr || (pass == nullptr && passlen != 0)) {
+    return SASL_BADPARAM;
+  }
+  return guard(sparams->utils, "server_setpass", [&] {
+    std::optional<ByteView> password;
+    if ((flags & SASL_SET_DISABLE) == 0 && pass != nullptr) {
+      password = ByteView(reinterpret_cast<const std::uint8_t*>(pass),
+                          passlen != 0 ? passlen : std::strlen(pass));
+    }
+    return store_secret(*static_cast<GlobalState*>(glob_context)->crypto, *sparams, user, password);
+  });
+}
+
 void server_mech_dispose(void* conn_context, const sasl_utils_t* /*utils*/) noexcept {
   delete static_cast<ServerConnection*>(conn_context);
 }
@@ -334,7 +354,7 @@ sasl_server_plug_t g_server_plugins[] = {{
     .mech_step = &server_mech_step,
     .mech_dispose = &server_mech_dispose,
     .mech_free = &mech_free,
-    .setpass = nullptr,
+    .setpass = &server_setpass,
     .user_query = nullptr,
     .idle = nullptr,
     .mech_avail = nullptr,

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/account.hpp"
+#include "common/digest.hpp"
 
 namespace digestmd5::plugin {
 namespace {
@@ -240,57 +241,65 @@ SecurityProps SaslServerHost::props() const {
 namespace {
 
 constexpr const char* kPasswordProp = SASL_AUX_PASSWORD;  // "*userPassword"
-constexpr const char* kStoredSsProp = "*cmusaslsecretDIGEST-MD5";
+// SS is read under two names: the one our setpass writes, and the SASL v1 name that other tools
+// may have filled. saslpasswd2 deletes the v1 name after every sasl_setpass (whatever the
+// mechanisms stored), so setpass cannot use it (docs/protocol.md §4.6).
+constexpr const char* kSetpassSsProp = "*cmusaslsecretDIGEST-MD5-SS";
+constexpr const char* kLegacySsProp = "*cmusaslsecretDIGEST-MD5";
 constexpr std::size_t kStoredSsOctets = 16;
+constexpr std::size_t kSecretProps = 3;
+const char* const kSecretNames[kSecretProps + 1] = {kPasswordProp, kSetpassSsProp, kLegacySsProp,
+                                                    nullptr};
+
+bool has_value(const propval& p) noexcept {
+  return p.name != nullptr && p.values != nullptr && p.values[0] != nullptr;
+}
 
 // SecretRequest asks the auxprop layer for the user's secrets and, when it goes out of scope,
 // erases whatever the store returned: on success, for an unknown user and when canon_user
 // refuses the authzid after the store has already answered for the authid.
 class SecretRequest {
  public:
+  using Values = std::array<propval, kSecretProps>;
+
   SecretRequest(const sasl_utils_t* utils, propctx* ctx) noexcept : m_utils(utils), m_ctx(ctx) {}
   SecretRequest(const SecretRequest&) = delete;
   SecretRequest& operator=(const SecretRequest&) = delete;
   ~SecretRequest() {
-    wipe_single_binary_value();
-    m_utils->prop_erase(m_ctx, kPasswordProp);
-    m_utils->prop_erase(m_ctx, kStoredSsProp);
+    wipe_single_binary_values();
+    for (std::size_t i = 0; i < kSecretProps; ++i) {
+      m_utils->prop_erase(m_ctx, kSecretNames[i]);
+    }
   }
 
   [[nodiscard]] bool send() noexcept {
-    static const char* const kNames[] = {kPasswordProp, kStoredSsProp, nullptr};
-    return m_utils->prop_request(m_ctx, const_cast<const char**>(kNames)) == SASL_OK;
+    return m_utils->prop_request(m_ctx, const_cast<const char**>(kSecretNames)) == SASL_OK;
   }
 
-  // values returns {userPassword, cmusaslsecretDIGEST-MD5}; false when neither was asked for.
-  [[nodiscard]] bool values(std::array<propval, 2>& out) const noexcept {
-    static const char* const kNames[] = {kPasswordProp, kStoredSsProp, nullptr};
-    return m_utils->prop_getnames(m_ctx, const_cast<const char**>(kNames), out.data()) >= 0;
+  // values returns the properties in kSecretNames order; false when none was asked for.
+  [[nodiscard]] bool values(Values& out) const noexcept {
+    return m_utils->prop_getnames(m_ctx, const_cast<const char**>(kSecretNames), out.data()) >= 0;
   }
 
  private:
   // prop_erase clears a value up to its first NUL octet only; a binary SS may hold 0x00, so a
   // single stored value is cleared over its whole recorded size first.
-  void wipe_single_binary_value() const noexcept {
-    std::array<propval, 2> v{};
+  void wipe_single_binary_values() const noexcept {
+    Values v{};
     if (!values(v)) {
       return;
     }
-    const propval& ss = v[1];
-    if (ss.name != nullptr && ss.values != nullptr && ss.values[0] != nullptr &&
-        ss.values[1] == nullptr) {
-      // The value lives in libsasl2's property pool, which prop_erase writes through too.
-      OPENSSL_cleanse(const_cast<char*>(ss.values[0]), ss.valsize);
+    for (std::size_t i = 1; i < kSecretProps; ++i) {
+      if (has_value(v[i]) && v[i].values[1] == nullptr) {
+        // The value lives in libsasl2's property pool, which prop_erase writes through too.
+        OPENSSL_cleanse(const_cast<char*>(v[i].values[0]), v[i].valsize);
+      }
     }
   }
 
   const sasl_utils_t* m_utils;
   propctx* m_ctx;
 };
-
-bool has_value(const propval& p) noexcept {
-  return p.name != nullptr && p.values != nullptr && p.values[0] != nullptr;
-}
 
 // stored_ss_usable: a stored SS is exactly one value of exactly 16 octets. Anything else (an
 // LDAP or SQL store can return several values, or a value of another length) is not read.
@@ -299,6 +308,52 @@ bool stored_ss_usable(const propval& p) noexcept {
 }
 
 }  // namespace
+
+int store_secret(const Crypto& crypto, sasl_server_params_t& params, std::string_view user,
+                 const std::optional<ByteView>& password) {
+  const sasl_utils_t* utils = params.utils;
+  if (utils->auxprop_store == nullptr ||
+      utils->auxprop_store(nullptr, nullptr, nullptr) != SASL_OK || utils->prop_new == nullptr) {
+    log_to(utils, LogLevel::Note, "no writable user store: cmusaslsecretDIGEST-MD5-SS not stored");
+    return SASL_NOCHANGE;
+  }
+  const AccountContext where{params.user_realm != nullptr ? params.user_realm : "",
+                             params.serverFQDN != nullptr ? params.serverFQDN : ""};
+  const Account account = split_account_name(user, where);
+  Digest16 ss;
+  if (password) {
+    // The ISO-8859-1 fold of docs/protocol.md §4.2, as the server tries first; a client whose
+    // strings verify only as raw UTF-8 needs the plaintext password.
+    ss = compute_ss(crypto, {account.user, account.realm, *password}, true);
+  }
+  propctx* ctx = utils->prop_new(0);
+  if (ctx == nullptr) {
+    return SASL_NOMEM;
+  }
+  static const char* const kNames[] = {kSetpassSsProp + 1, nullptr};  // without the '*'
+  int rc = utils->prop_request(ctx, const_cast<const char**>(kNames));
+  if (rc == SASL_OK) {
+    rc = utils->prop_set(ctx, kNames[0],
+                         password ? reinterpret_cast<const char*>(ss.data()) : nullptr,
+                         password ? static_cast<int>(ss.size()) : 0);
+  }
+  const std::string full = account.user + "@" + account.realm;
+  if (rc == SASL_OK) {
+    rc = utils->auxprop_store(utils->conn, ctx, full.c_str());
+  }
+  // The property context's copy of SS is wiped before it is freed.
+  std::array<propval, 1> values{};
+  if (utils->prop_getnames(ctx, const_cast<const char**>(kNames), values.data()) >= 0 &&
+      values[0].values != nullptr && values[0].values[0] != nullptr) {
+    OPENSSL_cleanse(const_cast<char*>(values[0].values[0]), values[0].valsize);
+  }
+  utils->prop_dispose(&ctx);
+  if (rc != SASL_OK) {
+    log_to(utils, LogLevel::Error, "cannot store cmusaslsecretDIGEST-MD5-SS in the user store");
+    return rc;
+  }
+  return SASL_OK;
+}
 
 Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view user,
                                                             std::string_view authzid) {
@@ -332,24 +387,29 @@ Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view use
       return fail(Errc::NoAuthz, "cannot canonicalise the authorization id");
     }
   }
-  std::array<propval, 2> values{};
+  SecretRequest::Values values{};
   if (!request.values(values)) {
     return fail(Errc::NoUser, "no secret in the user store");
   }
   const propval& password = values[0];
-  const propval& stored_ss = values[1];
-  const bool ss_present = has_value(stored_ss);
-  const bool ss_usable = stored_ss_usable(stored_ss);
-  if (ss_present && !ss_usable) {
-    log(LogLevel::Warn, "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
+  // The first usable SS, setpass's name before the v1 one; one log line for any odd one.
+  const propval* stored_ss = nullptr;
+  bool ss_present = false;
+  for (std::size_t i = 1; i < kSecretProps; ++i) {
+    ss_present = ss_present || has_value(values[i]);
+    if (stored_ss == nullptr && stored_ss_usable(values[i])) {
+      stored_ss = &values[i];
+    } else if (has_value(values[i]) && !stored_ss_usable(values[i])) {
+      log(LogLevel::Warn, "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
+    }
   }
   StoredSecret secret;
   if (has_value(password)) {
     const char* p = password.values[0];
     secret.bytes.assign(p, p + std::strlen(p));
-  } else if (ss_usable) {
+  } else if (stored_ss != nullptr) {
     secret.kind = StoredSecret::Kind::Ss;
-    const auto* b = reinterpret_cast<const std::uint8_t*>(stored_ss.values[0]);
+    const auto* b = reinterpret_cast<const std::uint8_t*>(stored_ss->values[0]);
     secret.bytes.assign(b, b + kStoredSsOctets);
   } else if (ss_present) {
     return fail(Errc::NoUser, "the user's stored DIGEST-MD5 secret is unusable");

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/crypto.hpp"
 #include "common/host.hpp"
 
 namespace digestmd5::plugin {
@@ -20,6 +21,12 @@ void log_to(const sasl_utils_t* utils, LogLevel level, std::string_view message)
 void error_to(const sasl_utils_t* utils, std::string_view message);
 // read_option returns the value of a DIGEST-MD5 option from the application's getopt.
 std::optional<std::string> read_option(const sasl_utils_t* utils, const char* name);
+
+// store_secret is the server plug's setpass: it stores (or, with no password, removes) the
+// account's cmusaslsecretDIGEST-MD5 = SS, so that no plaintext password need be kept
+// (docs/protocol.md §4.6). It returns a SASL code; SASL_NOCHANGE when no store is writable.
+int store_secret(const Crypto& crypto, sasl_server_params_t& params, std::string_view user,
+                 const std::optional<ByteView>& password);
 
 class SaslServerHost final : public ServerHost {
  public:

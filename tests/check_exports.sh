@@ -35,10 +35,10 @@ view=$(LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 saslpluginviewer -p "$bui
 server=$(printf '%s\n' "$view" | sed -n '/List of server plugins/,/Installed and properly configured SASL (client/p')
 client=$(printf '%s\n' "$view" | sed -n '/List of client plugins/,$p')
 
-printf '%s\n' "$server" | grep -q "SASL mechanism: DIGEST-MD5, best SSF: 128" &&
+printf '%s\n' "$server" | grep -q "SASL mechanism: DIGEST-MD5, best SSF: 128, supports setpass: yes" &&
   printf '%s\n' "$server" | grep -q "security flags: NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH$" &&
   printf '%s\n' "$server" | grep -q "features: PROXY_AUTHENTICATION$"
-check $? "server descriptor: SSF 128, NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH, PROXY_AUTHENTICATION"
+check $? "server descriptor: SSF 128, setpass, NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH, PROXY_AUTHENTICATION"
 
 printf '%s\n' "$client" | grep -q "SASL mechanism: DIGEST-MD5, best SSF: 128" &&
   printf '%s\n' "$client" | grep -q "security flags: NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH$" &&

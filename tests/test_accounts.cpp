@@ -62,11 +62,21 @@ Paths g_paths;
 enum class Store { Memory, Sasldb };
 
 struct Case {
-  std::string user_realm;    // the server application's user_realm ("" = none)
-  std::string realm;         // what the client answers
+  Case() = default;
+  Case(std::string user_realm_, std::string realm_, std::string authid_, std::string password_,
+       std::string realms_option_ = {}, std::string sasldb_ = {})
+      : user_realm(std::move(user_realm_)),
+        realm(std::move(realm_)),
+        authid(std::move(authid_)),
+        password(std::move(password_)),
+        realms_option(std::move(realms_option_)),
+        sasldb(std::move(sasldb_)) {}
+  std::string user_realm;     // the server application's user_realm ("" = none)
+  std::string realm;          // what the client answers
   std::string authid = "alice";
   std::string password;
   std::string realms_option;  // digestmd5_realms ("" = unset)
+  std::string sasldb;         // the sasldb file ("" = the one with kAccounts)
 };
 
 struct Identity {
@@ -90,7 +100,7 @@ Options options_for(const Case& c, Store store) {
   }
   if (store == Store::Sasldb) {
     o.server.options["auxprop_plugin"] = "sasldb";
-    o.server.options["sasldb_path"] = g_paths.sasldb.string();
+    o.server.options["sasldb_path"] = c.sasldb.empty() ? g_paths.sasldb.string() : c.sasldb;
   }
   return o;
 }
@@ -122,6 +132,9 @@ Identity run_stock(const Case& c) {
   }
   const pid_t pid = fork();
   if (pid == 0) {
+    if (!c.sasldb.empty()) {
+      setenv("DMD5_SASLDB", c.sasldb.c_str(), 1);
+    }
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
@@ -170,6 +183,9 @@ int child_main(char** argv) {
   c.authid = unarg(argv[5]);
   c.password = unarg(argv[6]);
   c.realms_option = unarg(argv[7]);
+  if (const char* file = std::getenv("DMD5_SASLDB")) {
+    c.sasldb = file;
+  }
   const Identity id = run_here(c, Store::Sasldb);
   std::printf("%d\n%s\n%s\n", id.rc, id.authid.c_str(), id.user.c_str());
   sasl_done();
@@ -222,6 +238,19 @@ bool make_sasldb() {
     }
   }
   return true;
+}
+
+// saslpasswd2 runs with `plugin_dir` as its only plugins; `flags` e.g. "-n -c" or "-d".
+bool saslpasswd2(const fs::path& plugin_dir, const fs::path& file, const char* flags,
+                 const char* realm, const char* user, const char* password) {
+  const std::string cmd = "SASL_PATH='" + plugin_dir.string() + "' " + DMD5_SASLPASSWD2 + " -p " +
+                          flags + " -f '" + file.string() + "' -u '" + realm + "' '" + user + "'";
+  FILE* p = popen(cmd.c_str(), "w");
+  if (p == nullptr) {
+    return false;
+  }
+  std::fputs(password, p);
+  return pclose(p) == 0;
 }
 
 std::vector<User> realm_aware_users() {
@@ -489,6 +518,34 @@ void too_many_realms_are_refused_with_a_clear_line(void** state) {
   assert_true(log_mentions(fx(state).log, "digestmd5_realms is too long"));
 }
 
+// ---- setpass: saslpasswd2 -n stores only SS, and DIGEST-MD5 still works -------------------
+
+void setpass_stores_ss_so_no_plaintext_is_needed(void** state) {
+  const fs::path file = g_paths.root / "sasldb-noplain";
+  // With our plugin beside libsasldb, saslpasswd2 -n keeps no userPassword, only our SS; the
+  // same user in two realms gets two secrets.
+  assert_true(saslpasswd2(g_paths.ours, file, "-n -c", "example.com", "sam", "sam-example"));
+  assert_true(saslpasswd2(g_paths.ours, file, "-n -c", "other.org", "sam", "sam-other"));
+  Case c{"", "example.com", "sam", "sam-example", "", file.string()};
+  assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_OK);
+  assert_string_equal(fx(state).id.authid.c_str(), "sam@example.com");
+  c.password = "sam-other";
+  assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_BADAUTH);
+  c.realm = "other.org";
+  assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_OK);
+  // The stock plugin cannot use a stored SS: it needs the plaintext.
+  c.realm = "example.com";
+  c.password = "sam-example";
+  fx(state).other = run_stock(c);
+  assert_int_not_equal(fx(state).other.rc, SASL_OK);
+  // saslpasswd2 -d removes the user, our secret included.
+  assert_true(saslpasswd2(g_paths.ours, file, "-d", "example.com", "sam", ""));
+  assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_NOUSER);
+  c.realm = "other.org";
+  c.password = "sam-other";
+  assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_OK);
+}
+
 }  // namespace
 
 #define ACCOUNT_TEST(fn) \
@@ -522,6 +579,7 @@ int main(int argc, char** argv) {
       ACCOUNT_TEST(long_names_at_the_limit_work),
       ACCOUNT_TEST(long_names_over_the_limit_are_refused),
       ACCOUNT_TEST(too_many_realms_are_refused_with_a_clear_line),
+      ACCOUNT_TEST(setpass_stores_ss_so_no_plaintext_is_needed),
   };
   const int failed = cmocka_run_group_tests_name("accounts", tests, nullptr, nullptr);
   sasl_done();

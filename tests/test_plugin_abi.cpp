@@ -597,7 +597,7 @@ void plug_tables_describe_one_digest_md5_mechanism(void** state) {
   assert_non_null(s.mech_step);
   assert_non_null(s.mech_dispose);
   assert_non_null(s.mech_free);
-  assert_null(s.setpass);
+  assert_non_null(s.setpass);
   assert_null(s.user_query);
   assert_null(s.idle);
   assert_null(s.mech_avail);
