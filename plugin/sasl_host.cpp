@@ -355,6 +355,41 @@ int store_secret(const Crypto& crypto, sasl_server_params_t& params, std::string
   return SASL_OK;
 }
 
+namespace {
+
+// pick_secret chooses what to verify with: the password, else the first usable stored SS
+// (setpass's name before the v1 one); an SS of any other shape is logged and never read.
+Result<StoredSecret> pick_secret(const SecretRequest::Values& values, Host& host) {
+  const propval& password = values[0];
+  const propval* stored_ss = nullptr;
+  bool ss_present = false;
+  for (std::size_t i = 1; i < kSecretProps; ++i) {
+    ss_present = ss_present || has_value(values[i]);
+    if (stored_ss == nullptr && stored_ss_usable(values[i])) {
+      stored_ss = &values[i];
+    } else if (has_value(values[i]) && !stored_ss_usable(values[i])) {
+      host.log(LogLevel::Warn,
+               "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
+    }
+  }
+  StoredSecret secret;
+  if (has_value(password)) {
+    const char* p = password.values[0];
+    secret.bytes.assign(p, p + std::strlen(p));
+  } else if (stored_ss != nullptr) {
+    secret.kind = StoredSecret::Kind::Ss;
+    const auto* b = reinterpret_cast<const std::uint8_t*>(stored_ss->values[0]);
+    secret.bytes.assign(b, b + kStoredSsOctets);
+  } else if (ss_present) {
+    return fail(Errc::NoUser, "the user's stored DIGEST-MD5 secret is unusable");
+  } else {
+    return fail(Errc::NoUser, "no secret in the user store");
+  }
+  return secret;
+}
+
+}  // namespace
+
 Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view user,
                                                             std::string_view authzid) {
   const sasl_utils_t* utils = m_params.utils;
@@ -391,32 +426,11 @@ Result<StoredSecret> SaslServerHost::canonicalise_and_fetch(std::string_view use
   if (!request.values(values)) {
     return fail(Errc::NoUser, "no secret in the user store");
   }
-  const propval& password = values[0];
-  // The first usable SS, setpass's name before the v1 one; one log line for any odd one.
-  const propval* stored_ss = nullptr;
-  bool ss_present = false;
-  for (std::size_t i = 1; i < kSecretProps; ++i) {
-    ss_present = ss_present || has_value(values[i]);
-    if (stored_ss == nullptr && stored_ss_usable(values[i])) {
-      stored_ss = &values[i];
-    } else if (has_value(values[i]) && !stored_ss_usable(values[i])) {
-      log(LogLevel::Warn, "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
-    }
+  auto secret = pick_secret(values, *this);
+  if (!secret) {
+    return secret.error();
   }
-  StoredSecret secret;
-  if (has_value(password)) {
-    const char* p = password.values[0];
-    secret.bytes.assign(p, p + std::strlen(p));
-  } else if (stored_ss != nullptr) {
-    secret.kind = StoredSecret::Kind::Ss;
-    const auto* b = reinterpret_cast<const std::uint8_t*>(stored_ss->values[0]);
-    secret.bytes.assign(b, b + kStoredSsOctets);
-  } else if (ss_present) {
-    return fail(Errc::NoUser, "the user's stored DIGEST-MD5 secret is unusable");
-  } else {
-    return fail(Errc::NoUser, "no secret in the user store");
-  }
-  if (secret.bytes.empty()) {
+  if (secret->bytes.empty()) {
     return fail(Errc::NoUser, "the user's stored secret is empty");
   }
   return secret;
