@@ -32,7 +32,7 @@ Status check_response(const Response& r, const OfferedChallenge& offered) {
     return fail(Errc::BadProtocol, "response nonce does not match the challenge");
   }
   // RFC 2831 §2.1.2.1: on an initial authentication nc-value is 00000001.
-  if (r.nc != 1) {
+  if (offered.nc && r.nc != *offered.nc) {
     return fail(Errc::BadProtocol, "nc is not 00000001 on initial authentication");
   }
   if (!r.realm && offered.realms_offered) {

@@ -3,6 +3,8 @@
 // (docs/protocol.md §4.4, §4.5, §9.4), before any user lookup or hashing.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,8 +20,9 @@ struct OfferedChallenge {
   std::string_view nonce;
   Offer offer;
   bool realms_offered = true;
-  std::string_view service;            // the digest-uri service must be this one
-  std::span<const std::string> hosts;  // accepted digest-uri hosts; empty = any host
+  std::string_view service;             // the digest-uri service must be this one
+  std::span<const std::string> hosts;   // accepted digest-uri hosts; empty = any host
+  std::optional<std::uint32_t> nc = 1;  // the nc required; none = checked by the caller
 };
 
 // check_response fails with BadProtocol, naming the rule, when `r` does not answer `offered`:

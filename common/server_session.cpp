@@ -46,7 +46,16 @@ ServerSession::~ServerSession() = default;
 Result<StepOutput> ServerSession::step(ServerHost& host, std::string_view input) {
   switch (m_state) {
     case State::Start:
-      // Initial client data (subsequent authentication) is not supported: always challenge.
+      // Initial client data is a subsequent authentication (docs/protocol.md §6); when it does
+      // not succeed, the exchange goes on as an initial one, with a challenge.
+      if (!input.empty()) {
+        auto r = try_reauth(host, input);
+        if (r) {
+          m_state = State::Done;
+          return r;
+        }
+        host.log(LogLevel::Note, r.error().message);
+      }
       return issue_challenge(host);
     case State::AwaitResponse: {
       auto r = verify_response(host, input);
@@ -60,7 +69,7 @@ Result<StepOutput> ServerSession::step(ServerHost& host, std::string_view input)
   return report(host, fail(Errc::BadProtocol, "DIGEST-MD5 exchange already finished"));
 }
 
-Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
+Status ServerSession::prepare_offer(ServerHost& host) {
   const SecurityProps props = host.props();
   m_window = ssf_window(props);
   m_own_maxbuf = own_maxbuf(props);
@@ -70,9 +79,16 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
       ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), m_own_maxbuf);
   auto offer = make_offer(m_window, usable);
   if (!offer) {
-    return report(host, offer.error());
+    return offer.error();
   }
   m_offer = *offer;
+  return {};
+}
+
+Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
+  if (const auto st = prepare_offer(host); !st) {
+    return report(host, st.error());
+  }
 
   std::array<std::uint8_t, kNonceOctets> random{};
   if (const auto st = m_crypto->random(random); !st) {
@@ -95,6 +111,7 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
   c.qops = m_offer.qops;
   c.ciphers = m_offer.ciphers;
   c.utf8 = true;
+  c.stale = m_stale;
   // maxbuf only matters with a layer. Without one (maxbufsize 1..16 collapses the window to
   // auth) the value would be outside 17..16777215 and a client would refuse the challenge.
   const bool layer_offered = m_offer.qops.has(Qop::AuthInt) || m_offer.qops.has(Qop::AuthConf);
@@ -165,14 +182,64 @@ std::optional<Digest16> recover_ha1(const Crypto& crypto, const StoredSecret& se
 
 }  // namespace
 
+Result<StepOutput> ServerSession::try_reauth(ServerHost& host, std::string_view input) {
+  if (!m_options.reauth) {
+    return fail(Errc::BadProtocol, "initial response ignored: reauth_timeout is off");
+  }
+  auto parsed = parse_response(input);
+  if (!parsed) {
+    return fail(Errc::BadProtocol, "initial response ignored: it does not parse");
+  }
+  const Response& r = *parsed;
+  const auto entry = m_options.reauth->find(r.nonce);
+  if (!entry || !r.realm || *r.realm != entry->realm || r.username != entry->username) {
+    return fail(Errc::BadProtocol,
+                "initial response ignored: no subsequent authentication "
+                "for this nonce, realm and user");
+  }
+  if (const auto st = prepare_offer(host); !st) {
+    return st.error();
+  }
+  const OfferedChallenge offered{r.nonce,        m_offer,         true,
+                                 host.service(), m_options.hosts, std::nullopt};
+  if (const auto st = check_response(r, offered); !st) {
+    return fail(Errc::BadProtocol, "initial response ignored: it breaks a rule of the offer");
+  }
+  auto secret = fetch_secret(host, r);
+  const auto ha1 = secret ? recover_ha1(*m_crypto, *secret, r, r.nonce) : std::nullopt;
+  // A wrong proof leaves the count alone (anyone could otherwise lock the user out) and gets a
+  // plain challenge; a right one with a stale count, age or cnonce gets stale=true.
+  if (!ha1) {
+    return fail(Errc::BadAuth, "subsequent authentication refused: the proof does not match");
+  }
+  m_stale = true;
+  if (std::chrono::steady_clock::now() - entry->issued > m_options.reauth_lifetime) {
+    m_options.reauth->erase(r.nonce);
+    return fail(Errc::BadProtocol, "subsequent authentication refused: the nonce expired");
+  }
+  // The same cnonce would give the same H(A1), so the same layer keys with the counters back
+  // at 0: keystream and IV reuse, and replayable packets. Only qop=auth may keep it.
+  if (r.qop != Qop::Auth && r.cnonce == entry->cnonce) {
+    return fail(Errc::BadProtocol,
+                "subsequent authentication refused: a layer needs a fresh cnonce");
+  }
+  if (!m_options.reauth->advance(r.nonce, r.nc, r.cnonce)) {
+    return fail(Errc::BadProtocol, "subsequent authentication refused: nc is not the next count");
+  }
+  m_stale = false;
+  m_nonce = r.nonce;
+  m_reauthenticated = true;
+  return finish(host, r, *ha1);
+}
+
 Result<StepOutput> ServerSession::verify_response(ServerHost& host, std::string_view input) {
   auto parsed = parse_response(input);
   if (!parsed) {
     return report(host, parsed.error());
   }
   const Response& r = *parsed;
-  const OfferedChallenge offered{m_nonce, m_offer, !m_realms.empty(), host.service(),
-                                 m_options.hosts};
+  const OfferedChallenge offered{m_nonce,        m_offer,         !m_realms.empty(),
+                                 host.service(), m_options.hosts, 1};
   if (const auto st = check_response(r, offered); !st) {
     return report(host, st.error());
   }
@@ -203,7 +270,14 @@ Result<StepOutput> ServerSession::finish(ServerHost& host, const Response& r, co
   }
   const ResponseInputs inputs{m_nonce, r.nc, r.cnonce, r.qop_for_hash(), r.digest_uri, r.qop};
   m_out = format_response_auth(compute_response(*m_crypto, ha1, inputs, Proof::ServerRspauth));
-  host.log(LogLevel::Note, "authenticated with " + protection_name(r.qop, r.cipher));
+  if (m_options.reauth && !m_reauthenticated) {
+    m_options.reauth->put(
+        m_nonce, ReauthEntry{r.realm.value_or(""), r.username, r.authzid.value_or(""), r.cnonce, 2,
+                             std::chrono::steady_clock::now()});
+  }
+  host.log(LogLevel::Note,
+           std::string(m_reauthenticated ? "reauthenticated with " : "authenticated with ") +
+               protection_name(r.qop, r.cipher));
   // The nonce and the realms served only this exchange: free them rather than keep them for the
   // connection's lifetime (bytes per established connection).
   std::string().swap(m_nonce);

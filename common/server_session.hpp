@@ -2,6 +2,7 @@
 // server_session.hpp: the server side of DIGEST-MD5 (docs/protocol.md §3, §4.5, §9).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "common/crypto.hpp"
 #include "common/host.hpp"
 #include "common/messages.hpp"
+#include "common/reauth_cache.hpp"
 #include "common/security_layer.hpp"
 #include "common/session.hpp"
 
@@ -21,6 +23,10 @@ struct ServerOptions {
   std::vector<std::string> realms;       // realms to offer; empty = user_realm, else server FQDN
   std::vector<std::string> hosts;        // accepted digest-uri hosts; empty = no host check
   CipherSet ciphers = CipherSet::all();  // allow-list
+  // Subsequent authentication (docs/protocol.md §6): the process's cache, null = off, and how
+  // long a nonce may be continued (reauth_timeout).
+  std::shared_ptr<ReauthCache> reauth;
+  std::chrono::seconds reauth_lifetime{0};
 };
 
 class ServerSession {
@@ -42,7 +48,11 @@ class ServerSession {
 
  private:
   enum class State { Start, AwaitResponse, Done, Failed };
+  Status prepare_offer(ServerHost& host);
   Result<StepOutput> issue_challenge(ServerHost& host);
+  // try_reauth answers an initial response as a subsequent authentication; when that fails it
+  // returns why (to log, not a failure) and the exchange goes on with a challenge.
+  Result<StepOutput> try_reauth(ServerHost& host, std::string_view input);
   Result<StepOutput> verify_response(ServerHost& host, std::string_view input);
   Result<StepOutput> finish(ServerHost& host, const Response& r, const Digest16& ha1);
 
@@ -57,6 +67,8 @@ class ServerSession {
   std::string m_out;
   Outcome m_outcome;
   std::unique_ptr<SecurityLayer> m_layer;
+  bool m_stale = false;            // the next challenge says stale=true
+  bool m_reauthenticated = false;  // finished by a subsequent authentication
 };
 
 }  // namespace digestmd5

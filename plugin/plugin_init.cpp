@@ -4,7 +4,9 @@
 #include <sasl/saslplug.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -15,6 +17,7 @@
 #include "common/client_session.hpp"
 #include "common/crypto.hpp"
 #include "common/directive_list.hpp"
+#include "common/reauth_cache.hpp"
 #include "common/server_session.hpp"
 #include "plugin/guard.hpp"
 #include "plugin/sasl_host.hpp"
@@ -62,9 +65,13 @@ void release_crypto() noexcept {
   }
 }
 
-// GlobalState is a plug table's glob_context.
+// GlobalState is a plug table's glob_context. The server's subsequent-authentication cache is
+// made at the first connection that has reauth_timeout set, with the size configured then.
 struct GlobalState {
+  explicit GlobalState(std::shared_ptr<const Crypto> c) : crypto(std::move(c)) {}
   std::shared_ptr<const Crypto> crypto;
+  std::mutex reauth_mutex;
+  std::shared_ptr<ReauthCache> reauth;
 };
 
 // ---- Options --------------------------------------------------------------------------------
@@ -93,6 +100,40 @@ bool option_is_false(const std::optional<std::string>& v) {
 }
 
 // read_cipher_policy applies digestmd5_ciphers (an allow-list) and digestmd5_aes_cbc.
+// read_number reads a decimal option (digits only); `fallback` when unset or malformed, with one
+// log line for a malformed value.
+std::uint64_t read_number(const sasl_utils_t* utils, const char* name, std::uint64_t fallback) {
+  const auto text = read_option(utils, name);
+  if (!text) {
+    return fallback;
+  }
+  if (const auto v = parse_decimal(*text)) {
+    return *v;
+  }
+  log_to(utils, LogLevel::Warn, std::string(name) + " is not a number; using the default");
+  return fallback;
+}
+
+// Subsequent authentication (docs/protocol.md §6): reauth_timeout in minutes (0 = off, as the
+// stock plugin), and the most nonces the process remembers.
+constexpr std::uint64_t kDefaultReauthCacheSize = 1000;
+constexpr std::uint64_t kMaxReauthMinutes = 7 * 24 * 60;
+
+void read_reauth_options(const sasl_utils_t* utils, GlobalState& global, ServerOptions& options) {
+  const std::uint64_t minutes =
+      std::min(read_number(utils, "reauth_timeout", 0), kMaxReauthMinutes);
+  if (minutes == 0) {
+    return;
+  }
+  const std::lock_guard lock(global.reauth_mutex);
+  if (!global.reauth) {
+    const auto size = read_number(utils, "digestmd5_reauth_cache_size", kDefaultReauthCacheSize);
+    global.reauth = std::make_shared<ReauthCache>(static_cast<std::size_t>(size));
+  }
+  options.reauth = global.reauth;
+  options.reauth_lifetime = std::chrono::minutes(minutes);
+}
+
 CipherSet read_cipher_policy(const sasl_utils_t* utils) {
   CipherSet allowed = CipherSet::all();
   if (const auto list = read_option(utils, "digestmd5_ciphers")) {
@@ -220,6 +261,7 @@ int server_mech_new(void* glob_context, sasl_server_params_t* sparams, const cha
       options.hosts = split_words(*hosts);
     }
     options.ciphers = read_cipher_policy(utils);
+    read_reauth_options(utils, *static_cast<GlobalState*>(glob_context), options);
     report_missing_legacy(utils, *static_cast<GlobalState*>(glob_context)->crypto);
     auto conn = std::unique_ptr<ServerConnection>(new ServerConnection{
         ServerSession(static_cast<GlobalState*>(glob_context)->crypto, std::move(options)), utils});
@@ -384,7 +426,7 @@ Result<GlobalState*> make_global(const sasl_utils_t* utils) {
     log_to(utils, LogLevel::Error, crypto.error().message);
     return crypto.error();
   }
-  return new GlobalState{std::move(*crypto)};
+  return new GlobalState(std::move(*crypto));
 }
 
 }  // namespace

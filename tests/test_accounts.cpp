@@ -192,6 +192,40 @@ int child_main(char** argv) {
   return 0;
 }
 
+// reauth_child_main: test_accounts --reauth-child: our server (reauth_timeout set) and the
+// stock client, which always tries a subsequent authentication on its next connection to the
+// same server. Prints one line per connection: "<rc> <messages delivered> <first message>".
+int reauth_child_main(bool reauth_on) {
+  if (saslpair::init(g_paths.ours.string(), g_paths.stock.string()) != SASL_OK) {
+    return 2;
+  }
+  saslpair::set_users({{"alice", "wonderland"}});
+  struct Run {
+    const char* fqdn;
+    sasl_ssf_t min_ssf;
+    sasl_ssf_t max_ssf;
+  };
+  // qop=auth three times (full, then two continuations); auth-int twice (full, then the stock
+  // client's unchanged cnonce falls back to a full exchange).
+  const Run runs[] = {{"a.example.com", 0, 0}, {"a.example.com", 0, 0}, {"a.example.com", 0, 0},
+                      {"b.example.com", 1, 1}, {"b.example.com", 1, 1}};
+  for (const auto& run : runs) {
+    Options o;
+    o.fqdn = run.fqdn;
+    o.user_realm = "example.com";
+    o.client.min_ssf = run.min_ssf;
+    o.client.max_ssf = run.max_ssf;
+    o.server.options["reauth_timeout"] = reauth_on ? "10" : "0";
+    Pair pair(o);
+    const int rc = pair.run();
+    const auto& t = pair.transcript();
+    const std::string first = t.empty() ? "-" : t.front().text.substr(0, t.front().text.find('='));
+    std::printf("%d %zu %s\n", rc, t.size(), first.c_str());
+  }
+  sasl_done();
+  return 0;
+}
+
 // ---- set-up: plugin directories and the sasldb -----------------------------------------------
 
 bool link_into(const fs::path& dir, const fs::path& target, const char* name) {
@@ -518,6 +552,41 @@ void too_many_realms_are_refused_with_a_clear_line(void** state) {
   assert_true(log_mentions(fx(state).log, "digestmd5_realms is too long"));
 }
 
+// ---- subsequent authentication with the stock client as peer ------------------------------
+
+// run_reauth_child checks the five connections of reauth_child_main against `expect`.
+void run_reauth_child(const char* mode, const char* const (&expect)[5]) {
+  const std::string cmd =
+      "'" + g_paths.self + "' --reauth-child '" + g_paths.root.string() + "' " + mode;
+  FILE* p = popen(cmd.c_str(), "r");
+  assert_non_null(p);
+  char line[256];
+  int index = 0;
+  while (std::fgets(line, sizeof line, p) != nullptr && index < 5) {
+    line[std::strcspn(line, "\n")] = '\0';
+    print_message("reauth %s, connection %d: %s\n", mode, index + 1, line);
+    assert_string_equal(line, expect[index]);
+    ++index;
+  }
+  assert_int_equal(pclose(p), 0);
+  assert_int_equal(index, 5);
+}
+
+// "<rc> <messages> <first message>": a continuation is rspauth alone, a full exchange starts
+// with the challenge's nonce.
+void stock_client_reauthenticates_in_one_round_trip(void** /*state*/) {
+  const char* const expect[] = {"0 3 nonce", "0 1 rspauth", "0 1 rspauth", "0 3 nonce",
+                                "0 3 nonce"};
+  run_reauth_child("on", expect);
+}
+
+// With reauth_timeout off the stock client's initial responses are ignored and every connection
+// authenticates fully.
+void stock_client_initial_responses_without_reauth(void** /*state*/) {
+  const char* const expect[] = {"0 3 nonce", "0 3 nonce", "0 3 nonce", "0 3 nonce", "0 3 nonce"};
+  run_reauth_child("off", expect);
+}
+
 // ---- setpass: saslpasswd2 -n stores only SS, and DIGEST-MD5 still works -------------------
 
 void setpass_stores_ss_so_no_plaintext_is_needed(void** state) {
@@ -553,6 +622,12 @@ void setpass_stores_ss_so_no_plaintext_is_needed(void** state) {
 
 int main(int argc, char** argv) {
   g_paths.self = fs::canonical("/proc/self/exe").string();
+  if (argc == 4 && std::strcmp(argv[1], "--reauth-child") == 0) {
+    g_paths.root = argv[2];
+    g_paths.ours = g_paths.root / "ours";
+    g_paths.stock = g_paths.root / "stock";
+    return reauth_child_main(std::strcmp(argv[3], "on") == 0);
+  }
   if (argc == 8 && std::strcmp(argv[1], "--identity") == 0) {
     g_paths.root = fs::path(argv[2]).parent_path();
     g_paths.ours = g_paths.root / "ours";
@@ -580,6 +655,8 @@ int main(int argc, char** argv) {
       ACCOUNT_TEST(long_names_over_the_limit_are_refused),
       ACCOUNT_TEST(too_many_realms_are_refused_with_a_clear_line),
       ACCOUNT_TEST(setpass_stores_ss_so_no_plaintext_is_needed),
+      ACCOUNT_TEST(stock_client_reauthenticates_in_one_round_trip),
+      ACCOUNT_TEST(stock_client_initial_responses_without_reauth),
   };
   const int failed = cmocka_run_group_tests_name("accounts", tests, nullptr, nullptr);
   sasl_done();

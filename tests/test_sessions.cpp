@@ -322,7 +322,7 @@ void check_response_rows(void** /*state*/) {
   offer.qops.add(Qop::AuthConf);
   offer.ciphers.add(CipherId::TripleDes);
   const std::string hosts[] = {"mail.example.com"};
-  const OfferedChallenge offered{"the-nonce", offer, true, "imap", hosts};
+  const OfferedChallenge offered{"the-nonce", offer, true, "imap", hosts, 1};
   struct Row {
     const char* nonce;
     std::uint32_t nc;
