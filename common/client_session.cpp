@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "common/digest.hpp"
 #include "common/encoding.hpp"
@@ -29,18 +30,26 @@ Result<StepOutput> ClientSession::step(ClientHost& host, std::string_view input)
   switch (m_state) {
     case State::Start:
       if (input.empty()) {
+        // libsasl2 calls this only when the application can send an initial response.
+        if (auto r = m_options.reauth ? start_reauth(host) : Result<StepOutput>(Error{}); r) {
+          m_state = State::AwaitReauthResult;
+          return r;
+        }
         m_state = State::AwaitChallenge;
         m_out.clear();
         return StepOutput{m_out, false};
       }
       [[fallthrough]];
-    case State::AwaitChallenge: {
-      auto r = answer_challenge(host, input);
+    case State::AwaitChallenge:
+    case State::AwaitReauthResult: {
+      auto r = m_state == State::AwaitReauthResult ? after_reauth(host, input)
+                                                   : answer_challenge(host, input);
       if (r) {
-        m_state = State::AwaitResponseAuth;
+        m_state = r->done ? State::Done : State::AwaitResponseAuth;
       } else if (r.error().code != Errc::Interact) {
         m_state = State::Failed;
         m_ha1.clear();
+        m_pending.reset();
       } else {
         m_state = State::AwaitChallenge;
       }
@@ -91,18 +100,26 @@ Result<Choice> ClientSession::choose_protection(ClientHost& host, const Challeng
   return choice;
 }
 
+void ClientSession::sign(Response& r, const Digest16& ss) {
+  m_ha1 = compute_ha1(*m_crypto, ss, r.nonce, r.cnonce, r.authzid);
+  const ResponseInputs inputs{r.nonce, r.nc, r.cnonce, qop_name(r.qop), r.digest_uri, r.qop};
+  r.response = compute_response(*m_crypto, m_ha1, inputs, Proof::ClientResponse);
+  m_expected_rspauth = compute_response(*m_crypto, m_ha1, inputs, Proof::ServerRspauth);
+}
+
 Result<Response> ClientSession::build_response(ClientHost& host, const Challenge& c,
-                                               const Choice& choice, const ClientIdentity& id) {
+                                               const Choice& choice, const ClientNames& names,
+                                               const Digest16& ss) {
   std::array<std::uint8_t, kCnonceOctets> random{};
   if (const auto st = m_crypto->random(random); !st) {
     return st.error();
   }
   Response r;
-  r.username = id.authid;
-  r.realm = choose_realm(id.realm, c.realms, host.server_fqdn());
+  r.username = names.authid;
+  r.realm = m_pending->realm;
   // RFC 2831 §2.1.2: authzid only when it differs from the authentication id (as Cyrus does).
-  if (!id.authzid.empty() && id.authzid != id.authid) {
-    r.authzid = id.authzid;
+  if (!names.authzid.empty() && names.authzid != names.authid) {
+    r.authzid = names.authzid;
   }
   r.nonce = c.nonce;
   r.cnonce = base64(random);
@@ -114,19 +131,8 @@ Result<Response> ClientSession::build_response(ClientHost& host, const Challenge
   }
   r.utf8 = c.utf8;
   r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
-  if (!c.utf8 && (!fits_8859_1(as_bytes(r.username)) || !fits_8859_1(as_bytes(*r.realm)) ||
-                  !fits_8859_1(ByteView(id.password)))) {
-    return fail(Errc::BadParam,
-                "credentials cannot be encoded in ISO-8859-1 and the server did not offer "
-                "charset=utf-8");
-  }
   // The proof, and what rspauth must be (docs/protocol.md §4).
-  const SecretInputs si{r.username, *r.realm, ByteView(id.password)};
-  const Digest16 ss = compute_ss(*m_crypto, si, true);
-  m_ha1 = compute_ha1(*m_crypto, ss, r.nonce, r.cnonce, r.authzid);
-  const ResponseInputs inputs{r.nonce, r.nc, r.cnonce, qop_name(r.qop), r.digest_uri, r.qop};
-  r.response = compute_response(*m_crypto, m_ha1, inputs, Proof::ClientResponse);
-  m_expected_rspauth = compute_response(*m_crypto, m_ha1, inputs, Proof::ServerRspauth);
+  sign(r, ss);
   return r;
 }
 
@@ -135,22 +141,57 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   if (!parsed) {
     return report(host, parsed.error());
   }
-  const Challenge& c = *parsed;
+  return answer_parsed(host, *parsed, nullptr);
+}
+
+Result<StepOutput> ClientSession::answer_parsed(ClientHost& host, const Challenge& c,
+                                                const ClientReauthEntry* stale_entry) {
   auto choice = choose_protection(host, c);
   if (!choice) {
     return report(host, choice.error());
   }
-  auto id = host.identity(c.realms, c.realms.size() > 1);
-  if (!id) {
-    if (id.error().code == Errc::Interact) {
-      return id.error();
+  // The names and SS: from the application, or, after stale=true, from the cached entry (the
+  // password was right, so the user is not asked again).
+  ClientNames names;
+  m_pending.emplace();
+  if (stale_entry != nullptr) {
+    names = ClientNames{stale_entry->username, m_pending_authzid};
+    m_pending->realm = stale_entry->realm;
+    m_pending->ss = stale_entry->ss.clone();
+  } else {
+    auto id = host.identity(c.realms, c.realms.size() > 1);
+    if (!id) {
+      m_pending.reset();
+      if (id.error().code == Errc::Interact) {
+        return id.error();
+      }
+      return report(host, id.error());
     }
-    return report(host, id.error());
+    names = ClientNames{id->authid, id->authzid};
+    m_pending->realm = choose_realm(id->realm, c.realms, host.server_fqdn());
+    if (!c.utf8 &&
+        (!fits_8859_1(as_bytes(id->authid)) || !fits_8859_1(as_bytes(m_pending->realm)) ||
+         !fits_8859_1(ByteView(id->password)))) {
+      return report(host, fail(Errc::BadParam,
+                               "credentials cannot be encoded in ISO-8859-1 and the server did "
+                               "not offer charset=utf-8"));
+    }
+    const SecretInputs si{id->authid, m_pending->realm, ByteView(id->password)};
+    m_pending->ss = compute_ss(*m_crypto, si, true);
   }
-  auto r = build_response(host, c, *choice, *id);
+  auto r = build_response(host, c, *choice, names, m_pending->ss);
   if (!r) {
     return report(host, r.error());
   }
+  m_reauth_key = client_reauth_key(host.service(), host.server_fqdn(), names.authid, names.authzid);
+  m_pending_authzid = names.authzid;
+  m_pending->username = r->username;
+  m_pending->nonce = r->nonce;
+  m_pending->last_nc = r->nc;
+  m_pending->qop = r->qop;
+  m_pending->cipher = r->cipher;
+  m_pending->server_maxbuf = m_layer_config.peer_maxbuf;
+  m_pending->utf8 = r->utf8;
   m_outcome.qop = r->qop;
   m_outcome.cipher = r->cipher;
   m_outcome.ssf = choice->ssf();
@@ -160,6 +201,92 @@ Result<StepOutput> ClientSession::answer_challenge(ClientHost& host, std::string
   }
   m_out = std::move(*text);
   return StepOutput{m_out, false};
+}
+
+Result<StepOutput> ClientSession::start_reauth(ClientHost& host) {
+  const auto names = host.known_names();
+  if (!names) {
+    return fail(Errc::Unavailable, "no names without prompting");
+  }
+  m_reauth_key =
+      client_reauth_key(host.service(), host.server_fqdn(), names->authid, names->authzid);
+  // Taken out of the cache: only a verified rspauth puts it back, so an exchange that ends any
+  // other way (an error instead of a challenge, a disposed connection) runs in full next time.
+  auto entry = m_options.reauth->take(m_reauth_key);
+  if (!entry || entry->last_nc == 0xFFFFFFFFU) {
+    return fail(Errc::Unavailable, "no server to continue");
+  }
+  const SecurityProps props = host.props();
+  const std::uint32_t own = own_maxbuf(props);
+  const CipherSet usable = ciphers_fitting(
+      ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), entry->server_maxbuf),
+      own);
+  const bool cipher_ok =
+      entry->qop != Qop::AuthConf || (entry->cipher && usable.has(*entry->cipher));
+  if (!ssf_window(props).contains(ssf_of(entry->qop, entry->cipher)) || !cipher_ok) {
+    return fail(Errc::Unavailable, "the cached protection is outside this connection's window");
+  }
+  std::array<std::uint8_t, kCnonceOctets> random{};
+  if (const auto st = m_crypto->random(random); !st) {
+    return st.error();
+  }
+  Response r;
+  r.username = entry->username;
+  r.realm = entry->realm;
+  if (names->authzid != names->authid) {
+    r.authzid = names->authzid;
+  }
+  r.nonce = entry->nonce;
+  r.cnonce = base64(random);  // a fresh cnonce: new H(A1), so new layer keys
+  r.nc = entry->last_nc + 1;
+  r.qop = entry->qop;
+  r.cipher = entry->cipher;
+  if (own != kDefaultMaxbuf && r.qop != Qop::Auth) {
+    r.maxbuf = own;
+  }
+  r.utf8 = entry->utf8;
+  r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
+  sign(r, entry->ss);
+  m_layer_config = LayerConfig{Role::Client, r.qop, r.cipher, entry->server_maxbuf, own};
+  m_outcome.qop = r.qop;
+  m_outcome.cipher = r.cipher;
+  m_outcome.ssf = ssf_of(r.qop, r.cipher);
+  m_pending_authzid = names->authzid;
+  entry->last_nc = r.nc;
+  m_pending = std::move(entry);
+  auto text = format_response(r);
+  if (!text) {
+    return text.error();
+  }
+  m_out = std::move(*text);
+  return StepOutput{m_out, false};
+}
+
+Result<StepOutput> ClientSession::after_reauth(ClientHost& host, std::string_view input) {
+  if (parse_response_auth(input)) {
+    m_state = State::AwaitResponseAuth;
+    return verify_response_auth(host, input);
+  }
+  // A challenge instead: the server did not continue. Start afresh with it; after stale=true
+  // with the cached SS (the password was right), else with the application's credentials.
+  auto c = parse_challenge(input);
+  if (!c) {
+    return report(host, c.error());
+  }
+  host.log(LogLevel::Note, c->stale ? "subsequent authentication was stale; authenticating again"
+                                    : "subsequent authentication refused; authenticating fully");
+  std::optional<ClientReauthEntry> entry = std::move(m_pending);
+  m_pending.reset();
+  const bool realm_offered = c->realms.empty() || std::find(c->realms.begin(), c->realms.end(),
+                                                            entry->realm) != c->realms.end();
+  return answer_parsed(host, *c, c->stale && realm_offered ? &*entry : nullptr);
+}
+
+void ClientSession::remember() {
+  if (m_options.reauth && m_pending) {
+    m_options.reauth->put(m_reauth_key, std::move(*m_pending));
+  }
+  m_pending.reset();
 }
 
 Result<StepOutput> ClientSession::verify_response_auth(ClientHost& host, std::string_view input) {
@@ -179,6 +306,7 @@ Result<StepOutput> ClientSession::verify_response_auth(ClientHost& host, std::st
   }
   host.log(LogLevel::Note,
            "authenticated the server with " + protection_name(m_outcome.qop, m_outcome.cipher));
+  remember();
   // Done: free the response text and the expected rspauth instead of keeping them for the
   // connection's lifetime (bytes per established connection).
   std::string().swap(m_out);

@@ -12,6 +12,7 @@
 #include "common/host.hpp"
 #include "common/messages.hpp"
 #include "common/negotiation.hpp"
+#include "common/reauth_cache.hpp"
 #include "common/security_layer.hpp"
 #include "common/session.hpp"
 
@@ -19,6 +20,9 @@ namespace digestmd5 {
 
 struct ClientOptions {
   CipherSet ciphers = CipherSet::all();  // allow-list
+  // Subsequent authentication (docs/protocol.md §6): the process's cache, null = off
+  // (digestmd5_client_reauth, off by default).
+  std::shared_ptr<ClientReauthCache> reauth;
 };
 
 class ClientSession {
@@ -28,16 +32,24 @@ class ClientSession {
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
 
-  // step: with no input before a challenge it returns nothing (DIGEST-MD5 is server-first);
-  // given the challenge it returns the response (or fails with Interact until the prompts are
-  // filled); given response-auth it verifies rspauth and returns done = true.
+  // step: with no input before a challenge it returns nothing (DIGEST-MD5 is server-first), or,
+  // with subsequent authentication on and a cached server, the next count as an initial
+  // response; given the challenge it returns the response (or fails with Interact until the
+  // prompts are filled); given response-auth it verifies rspauth and returns done = true.
   Result<StepOutput> step(ClientHost& host, std::string_view input);
 
   [[nodiscard]] const Outcome& outcome() const noexcept { return m_outcome; }
   [[nodiscard]] SecurityLayer* layer() noexcept { return m_layer.get(); }
 
  private:
-  enum class State { Start, AwaitChallenge, AwaitResponseAuth, Done, Failed };
+  enum class State { Start, AwaitChallenge, AwaitResponseAuth, AwaitReauthResult, Done, Failed };
+  // start_reauth builds the initial response continuing a cached server; it fails (quietly)
+  // when there is nothing to continue.
+  Result<StepOutput> start_reauth(ClientHost& host);
+  // after_reauth takes the server's answer to it: rspauth, or a challenge to answer in full.
+  Result<StepOutput> after_reauth(ClientHost& host, std::string_view input);
+  // remember puts the finished authentication into the cache (rspauth verified).
+  void remember();
   Result<StepOutput> answer_challenge(ClientHost& host, std::string_view input);
   // choose_protection picks qop and cipher inside our window among what `c` offers, for
   // packets that fit both buffers, and records the layer's configuration.
@@ -45,7 +57,12 @@ class ClientSession {
   // build_response fills the digest-response for `c` and computes H(A1), the proof and the
   // rspauth we expect.
   Result<Response> build_response(ClientHost& host, const Challenge& c, const Choice& choice,
-                                  const ClientIdentity& id);
+                                  const ClientNames& names, const Digest16& ss);
+  // answer_with computes SS from the application's identity and answers `c` with it.
+  Result<StepOutput> answer_parsed(ClientHost& host, const Challenge& c,
+                                   const ClientReauthEntry* stale_entry);
+  // sign computes H(A1), the proof and the rspauth we expect for `r` from SS.
+  void sign(Response& r, const Digest16& ss);
   Result<StepOutput> verify_response_auth(ClientHost& host, std::string_view input);
 
   std::shared_ptr<const Crypto> m_crypto;
@@ -57,6 +74,9 @@ class ClientSession {
   LayerConfig m_layer_config;
   Outcome m_outcome;
   std::unique_ptr<SecurityLayer> m_layer;
+  std::string m_reauth_key;                    // the cache key of this exchange
+  std::optional<ClientReauthEntry> m_pending;  // what a verified rspauth puts into the cache
+  std::string m_pending_authzid;
 };
 
 }  // namespace digestmd5

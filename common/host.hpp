@@ -60,6 +60,12 @@ struct ClientIdentity {
   std::optional<std::string> realm;  // the application's answer; none = the core chooses
 };
 
+// ClientNames are the client's canonical names.
+struct ClientNames {
+  std::string authid;
+  std::string authzid;  // equal to authid when none was asked for
+};
+
 // ClientHost adds the client-side environment.
 class ClientHost : public Host {
  public:
@@ -71,6 +77,9 @@ class ClientHost : public Host {
   // after it has created prompts the application must fill.
   virtual Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
                                           bool ask_realm) = 0;
+  // known_names returns the canonical authid and authzid when the application's callbacks give
+  // them without prompting (what a subsequent authentication is looked up by), else nothing.
+  virtual std::optional<ClientNames> known_names() = 0;
 };
 
 }  // namespace digestmd5

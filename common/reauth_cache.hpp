@@ -1,65 +1,82 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// reauth_cache.hpp: the server's record of finished authentications, for subsequent
-// authentication (RFC 2831 §2.2, docs/protocol.md §6). One per process, shared by threads.
+// reauth_cache.hpp: the two caches of subsequent authentication (RFC 2831 §2.2,
+// docs/protocol.md §6): the server's, by nonce, and the client's, by service, server and names.
+// One of each per process, shared by threads.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "common/cipher_table.hpp"
+#include "common/lru_map.hpp"
+#include "common/secure.hpp"
 
 namespace digestmd5 {
 
 // ReauthEntry is what a later connection may continue: no password and no H(A1), only what
-// identifies the exchange. The secret is looked up again through the user store.
+// identifies the exchange. The server looks the secret up again through the user store.
 struct ReauthEntry {
   std::string realm;
   std::string username;
   std::string authzid;  // empty = none
   std::string cnonce;   // of the last authentication on this nonce
   std::uint32_t next_nc = 2;
-  std::chrono::steady_clock::time_point issued;  // when the nonce was issued
+  std::chrono::steady_clock::time_point issued;  // when the nonce was first used
+  void wipe() noexcept {
+    wipe_string(realm);
+    wipe_string(username);
+    wipe_string(authzid);
+    wipe_string(cnonce);
+  }
 };
 
-// ReauthCache maps a full nonce to its entry. It holds at most `capacity` entries and drops the
-// least recently used one beyond that; an entry is wiped when it leaves. Thread-safe.
+// ReauthCache is the server's: by full nonce.
 class ReauthCache {
  public:
-  explicit ReauthCache(std::size_t capacity) : m_capacity(capacity) {}
-  ~ReauthCache();
-  ReauthCache(const ReauthCache&) = delete;
-  ReauthCache& operator=(const ReauthCache&) = delete;
+  explicit ReauthCache(std::size_t capacity) : m_map(capacity) {}
 
-  // put records (or replaces) the entry of `nonce`.
-  void put(std::string_view nonce, ReauthEntry entry);
-  // find returns a copy of the entry of `nonce`, or nothing.
-  std::optional<ReauthEntry> find(std::string_view nonce);
+  void put(std::string_view nonce, ReauthEntry entry) { m_map.put(nonce, std::move(entry)); }
+  std::optional<ReauthEntry> find(std::string_view nonce) { return m_map.find(nonce); }
   // advance moves the entry of `nonce` to nc + 1 and records `cnonce`, if its next nc is still
-  // `nc` (so two connections cannot both use one count); at ffffffff the entry is retired.
-  // It returns whether this caller won the count.
+  // `nc` (so two connections cannot both use one count); at ffffffff the entry is retired. It
+  // returns whether this caller won the count.
   bool advance(std::string_view nonce, std::uint32_t nc, std::string_view cnonce);
-  // erase drops the entry of `nonce`, if any.
-  void erase(std::string_view nonce);
-  [[nodiscard]] std::size_t size();
-  [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
+  void erase(std::string_view nonce) { m_map.erase(nonce); }
+  [[nodiscard]] std::size_t size() { return m_map.size(); }
 
  private:
-  using Order = std::list<std::string>;  // nonces, most recently used first
-  struct Slot {
-    ReauthEntry entry;
-    Order::iterator position;
-  };
-  void drop(std::unordered_map<std::string, Slot>::iterator it);
-
-  std::mutex m_mutex;
-  std::size_t m_capacity;
-  Order m_order;
-  std::unordered_map<std::string, Slot> m_slots;
+  LruMap<ReauthEntry> m_map;
 };
+
+// ClientReauthEntry is what our client keeps of a server it authenticated with: enough to send
+// the next count, and SS (H(user:realm:password)) instead of the password.
+struct ClientReauthEntry {
+  std::string username;
+  std::string realm;
+  std::string nonce;
+  std::uint32_t last_nc = 1;
+  Qop qop = Qop::Auth;
+  std::optional<CipherId> cipher;
+  std::uint32_t server_maxbuf = 65536;
+  bool utf8 = false;
+  Digest16 ss;
+  void wipe() noexcept {
+    wipe_string(username);
+    wipe_string(realm);
+    wipe_string(nonce);
+    ss.clear();
+  }
+};
+
+// ClientReauthCache is the client's: keyed by client_reauth_key().
+using ClientReauthCache = LruMap<ClientReauthEntry>;
+
+// client_reauth_key joins what selects a client entry: service, server FQDN, authid, authzid.
+std::string client_reauth_key(std::string_view service, std::string_view fqdn,
+                              std::string_view authid, std::string_view authzid);
 
 }  // namespace digestmd5

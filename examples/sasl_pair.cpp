@@ -18,6 +18,7 @@ std::string g_plugin_dir;
 std::vector<User> g_users;
 std::vector<std::string> g_log;
 std::vector<std::string> g_lookups;
+std::map<std::string, std::string> g_global_options;
 constexpr std::size_t kMaxLookups = 64;
 bool g_keep_log = true;
 bool g_initialised = false;
@@ -37,10 +38,13 @@ int log_line(void* /*context*/, int level, const char* message) {
   return SASL_OK;
 }
 
-// Global options: only our mechanism, only our store.
+// Global options: only our mechanism, only our store, and what set_global_options added (a
+// plugin that reads options at plug_init sees only these).
 int global_getopt(void* /*context*/, const char* /*plugin*/, const char* option,
                   const char** result, unsigned* len) {
-  if (std::strcmp(option, "mech_list") == 0) {
+  if (const auto it = g_global_options.find(option); it != g_global_options.end()) {
+    *result = it->second.c_str();
+  } else if (std::strcmp(option, "mech_list") == 0) {
     *result = "DIGEST-MD5";
   } else if (std::strcmp(option, "auxprop_plugin") == 0) {
     *result = g_store_name;
@@ -243,6 +247,10 @@ sasl_security_properties_t props_of(const Side& s) {
 }
 
 }  // namespace
+
+void set_global_options(std::map<std::string, std::string> options) {
+  g_global_options = std::move(options);
+}
 
 int init(const std::string& plugin_dir, const std::string& client_plugin_dir) {
   if (g_initialised) {

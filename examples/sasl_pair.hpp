@@ -32,6 +32,8 @@ struct User {
 // `client_plugin_dir`, the client side loads its mechanisms from there instead (so that one
 // process can pair the stock server plugin with ours as client).
 int init(const std::string& plugin_dir, const std::string& client_plugin_dir = {});
+// set_global_options adds answers to the process-wide getopt (call before init).
+void set_global_options(std::map<std::string, std::string> options);
 // set_users replaces the embedded store.
 void set_users(std::vector<User> users);
 // take_lookups returns and clears the accounts the store was asked for, as "user|realm".

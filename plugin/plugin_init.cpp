@@ -72,6 +72,7 @@ struct GlobalState {
   std::shared_ptr<const Crypto> crypto;
   std::mutex reauth_mutex;
   std::shared_ptr<ReauthCache> reauth;
+  std::shared_ptr<ClientReauthCache> client_reauth;
 };
 
 // ---- Options --------------------------------------------------------------------------------
@@ -99,7 +100,6 @@ bool option_is_false(const std::optional<std::string>& v) {
   return v && (iequals(*v, "no") || iequals(*v, "false") || iequals(*v, "off") || *v == "0");
 }
 
-// read_cipher_policy applies digestmd5_ciphers (an allow-list) and digestmd5_aes_cbc.
 // read_number reads a decimal option (digits only); `fallback` when unset or malformed, with one
 // log line for a malformed value.
 std::uint64_t read_number(const sasl_utils_t* utils, const char* name, std::uint64_t fallback) {
@@ -134,6 +134,25 @@ void read_reauth_options(const sasl_utils_t* utils, GlobalState& global, ServerO
   options.reauth_lifetime = std::chrono::minutes(minutes);
 }
 
+bool option_is_true(const std::optional<std::string>& v) {
+  return v && (iequals(*v, "yes") || iequals(*v, "true") || iequals(*v, "on") || *v == "1");
+}
+
+// read_client_reauth: digestmd5_client_reauth=yes turns the client's cache on (off by default:
+// Active Directory answers an unknown initial response with an error instead of a challenge).
+void read_client_reauth(const sasl_utils_t* utils, GlobalState& global, ClientOptions& options) {
+  if (!option_is_true(read_option(utils, "digestmd5_client_reauth"))) {
+    return;
+  }
+  const std::lock_guard lock(global.reauth_mutex);
+  if (!global.client_reauth) {
+    const auto size = read_number(utils, "digestmd5_reauth_cache_size", kDefaultReauthCacheSize);
+    global.client_reauth = std::make_shared<ClientReauthCache>(static_cast<std::size_t>(size));
+  }
+  options.reauth = global.client_reauth;
+}
+
+// read_cipher_policy applies digestmd5_ciphers (an allow-list) and digestmd5_aes_cbc.
 CipherSet read_cipher_policy(const sasl_utils_t* utils) {
   CipherSet allowed = CipherSet::all();
   if (const auto list = read_option(utils, "digestmd5_ciphers")) {
@@ -340,6 +359,7 @@ int client_mech_new(void* glob_context, sasl_client_params_t* cparams,
   return guard(cparams->utils, "client_mech_new", [&] {
     ClientOptions options;
     options.ciphers = read_cipher_policy(cparams->utils);
+    read_client_reauth(cparams->utils, *static_cast<GlobalState*>(glob_context), options);
     report_missing_legacy(cparams->utils, *static_cast<GlobalState*>(glob_context)->crypto);
     auto conn = std::unique_ptr<ClientConnection>(new ClientConnection{
         ClientSession(static_cast<GlobalState*>(glob_context)->crypto, options), cparams->utils,

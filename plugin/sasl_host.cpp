@@ -540,6 +540,20 @@ Status SaslClientHost::canonicalise(const std::string& authid, const std::string
   return {};
 }
 
+std::optional<ClientNames> SaslClientHost::known_names() {
+  const sasl_utils_t* utils = m_params.utils;
+  auto authid = get_simple(utils, nullptr, SASL_CB_AUTHNAME);
+  auto authzid = get_simple(utils, nullptr, SASL_CB_USER);
+  if (!authid || !authzid || authid->state != Answer::State::Known || authid->value.empty() ||
+      authzid->state == Answer::State::NeedPrompt) {
+    return std::nullopt;
+  }
+  if (!canonicalise(to_string(authid->value), to_string(authzid->value))) {
+    return std::nullopt;
+  }
+  return ClientNames{m_oparams.authid, m_oparams.user};
+}
+
 Result<ClientIdentity> SaslClientHost::identity(const std::vector<std::string>& offered_realms,
                                                 bool ask_realm) {
   auto answers = gather(offered_realms, ask_realm);

@@ -64,6 +64,7 @@ class SaslClientHost final : public ClientHost {
   [[nodiscard]] SecurityProps props() const override;
   Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
                                   bool ask_realm) override;
+  std::optional<ClientNames> known_names() override;
 
  private:
   struct Answers;

@@ -88,10 +88,19 @@ class FakeClientHost final : public ClientHost {
   [[nodiscard]] std::string_view server_fqdn() const override { return fqdn; }
   [[nodiscard]] SecurityProps props() const override { return security; }
   bool asked_realm = false;  // whether the session asked for a choice among the offered realms
+  bool names_known = true;   // known_names() answers (callbacks, not prompts)
+  int identity_calls = 0;
+  std::optional<ClientNames> known_names() override {
+    if (!names_known) {
+      return std::nullopt;
+    }
+    return ClientNames{id.authid, id.authzid.empty() ? id.authid : id.authzid};
+  }
   Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
                                   bool ask_realm) override {
     offered = offered_realms;
     asked_realm = ask_realm;
+    ++identity_calls;
     if (interact_once) {
       interact_once = false;
       return Error{Errc::Interact, "interaction needed"};

@@ -13,6 +13,7 @@
 #include "common/digest.hpp"
 #include "common/messages.hpp"
 #include "common/reauth_cache.hpp"
+#include "common/client_session.hpp"
 #include "common/server_session.hpp"
 #include "tests/core_fixture.hpp"
 #include "tests/fake_host.hpp"
@@ -22,6 +23,7 @@
 namespace {
 
 using namespace digestmd5;
+using digestmd5::testing::FakeClientHost;
 using digestmd5::testing::FakeServerHost;
 
 constexpr std::string_view kPassword = "secret";
@@ -34,6 +36,9 @@ struct Fx {
   Response first;   // the full authentication's response
   Response again;   // a subsequent one
   std::string text;
+  FakeClientHost client_host;
+  std::shared_ptr<ClientReauthCache> client_cache;
+  std::unique_ptr<ClientSession> client;
 };
 
 int setup(void** state) noexcept {
@@ -44,6 +49,10 @@ int setup(void** state) noexcept {
   fx.host.realm = "elwood.innosoft.com";
   fx.host.add_password("chris", kPassword);
   fx.cache = std::make_shared<ReauthCache>(8);
+  fx.client_cache = std::make_shared<ClientReauthCache>(8);
+  fx.client_host.id.authid = "chris";
+  fx.client_host.id.authzid = "chris";
+  fx.client_host.id.password.assign(kPassword.begin(), kPassword.end());
   return 0;
 }
 
@@ -294,6 +303,125 @@ void threads_share_the_cache(void** state) {
   assert_true(fx.cache->find(fx.first.nonce)->next_nc == 2 + kCounts);
 }
 
+// ---- our client's half -------------------------------------------------------------------
+
+ClientOptions client_reauth_on(const Fx& fx) {
+  ClientOptions o;
+  o.reauth = fx.client_cache;
+  return o;
+}
+
+// connect runs one connection of our client against our server, the client sending an initial
+// response when it has one; it returns the number of server messages the exchange needed.
+int connect(Fx& fx, ServerOptions server_options) {
+  fx.server = std::make_unique<ServerSession>(fx.crypto, std::move(server_options));
+  fx.client = std::make_unique<ClientSession>(fx.crypto, client_reauth_on(fx));
+  const auto first = fx.client->step(fx.client_host, "");
+  assert_true(first.has_value());
+  int messages = 0;
+  auto from_server = fx.server->step(fx.host, std::string(first->data));
+  for (;;) {
+    assert_true(from_server.has_value());
+    ++messages;
+    const auto from_client = fx.client->step(fx.client_host, std::string(from_server->data));
+    assert_true(from_client.has_value());
+    if (from_client->done) {
+      assert_true(from_server->done);
+      return messages;
+    }
+    from_server = fx.server->step(fx.host, std::string(from_client->data));
+  }
+}
+
+void client_continues_in_one_round_trip(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  fx.client_host.security = SecurityProps{1, 1, 0, 65536};  // auth-int
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);  // challenge, then rspauth
+  assert_int_equal(fx.client_host.identity_calls, 1);
+  for (int i = 0; i < 3; ++i) {
+    assert_int_equal(connect(fx, reauth_on(fx)), 1);  // rspauth alone
+  }
+  assert_int_equal(fx.client_host.identity_calls, 1);  // no credentials asked again
+  // A fresh layer each time, keyed alike on both sides.
+  const std::string msg = "after a subsequent authentication";
+  const ByteView parts[] = {as_bytes(msg)};
+  const auto wire = fx.client->layer()->encode(parts);
+  assert_true(wire.has_value());
+  const auto plain = fx.server->layer()->decode(Bytes(wire->begin(), wire->end()));
+  assert_true(plain.has_value());
+  assert_int_equal(plain->size(), msg.size());
+}
+
+void client_falls_back_on_stale_without_asking_again(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  // The server expects another count (another client went on with the nonce): the proof is
+  // right, so it answers stale=true, and the client authenticates again from its cached SS.
+  assert_int_equal(fx.cache->size(), 1);
+  const std::string key = client_reauth_key("imap", "elwood.innosoft.com", "chris", "chris");
+  assert_true(fx.client_cache->update(key, [&fx](ClientReauthEntry& e) {
+    fx.text = e.nonce;
+    return true;
+  }));
+  auto entry = *fx.cache->find(fx.text);
+  entry.next_nc = 7;
+  fx.cache->put(fx.text, entry);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  assert_int_equal(fx.client_host.identity_calls, 1);
+  assert_true(fx.client_host.log_record.mentions("refused; authenticating fully") ||
+              fx.client_host.log_record.mentions("was stale"));
+  // ...and continues the new nonce next time.
+  assert_int_equal(connect(fx, reauth_on(fx)), 1);
+}
+
+void client_falls_back_to_credentials_without_stale(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  // A server with reauth off ignores the initial response: a plain challenge.
+  assert_int_equal(connect(fx, ServerOptions{}), 2);
+  assert_int_equal(fx.client_host.identity_calls, 2);
+  assert_true(fx.client_host.log_record.mentions("refused; authenticating fully"));
+}
+
+void client_entry_dies_with_an_unfinished_attempt(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  // An initial response, then the connection is dropped (Active Directory answers an LDAP error
+  // instead of a challenge): the next connection runs a full exchange.
+  fx.client = std::make_unique<ClientSession>(fx.crypto, client_reauth_on(fx));
+  const auto first = fx.client->step(fx.client_host, "");
+  assert_true(first.has_value() && !first->data.empty());
+  fx.client.reset();
+  assert_int_equal(fx.client_cache->size(), 0);
+  fx.client = std::make_unique<ClientSession>(fx.crypto, client_reauth_on(fx));
+  const auto again = fx.client->step(fx.client_host, "");
+  assert_true(again.has_value() && again->data.empty());
+}
+
+void client_entry_dies_with_a_wrong_rspauth(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  fx.client = std::make_unique<ClientSession>(fx.crypto, client_reauth_on(fx));
+  const auto first = fx.client->step(fx.client_host, "");
+  assert_true(first.has_value() && !first->data.empty());
+  const auto done = fx.client->step(fx.client_host, "rspauth=" + std::string(32, '0'));
+  assert_errc(done, Errc::BadServer);
+  assert_int_equal(fx.client_cache->size(), 0);
+}
+
+void client_without_names_or_cache_sends_nothing_first(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  fx.client_host.names_known = false;  // the names would need prompts
+  fx.client = std::make_unique<ClientSession>(fx.crypto, client_reauth_on(fx));
+  const auto first = fx.client->step(fx.client_host, "");
+  assert_true(first.has_value() && first->data.empty());
+  fx.client_host.names_known = true;
+  fx.client = std::make_unique<ClientSession>(fx.crypto, ClientOptions{});  // option off
+  const auto off = fx.client->step(fx.client_host, "");
+  assert_true(off.has_value() && off->data.empty());
+}
+
 }  // namespace
 
 #define REAUTH_TEST(fn) \
@@ -311,6 +439,12 @@ int main() {
       REAUTH_TEST(cache_drops_the_least_recently_used),
       REAUTH_TEST(count_never_wraps),
       REAUTH_TEST(threads_share_the_cache),
+      REAUTH_TEST(client_continues_in_one_round_trip),
+      REAUTH_TEST(client_falls_back_on_stale_without_asking_again),
+      REAUTH_TEST(client_falls_back_to_credentials_without_stale),
+      REAUTH_TEST(client_entry_dies_with_an_unfinished_attempt),
+      REAUTH_TEST(client_entry_dies_with_a_wrong_rspauth),
+      REAUTH_TEST(client_without_names_or_cache_sends_nothing_first),
   };
   return cmocka_run_group_tests_name("reauth", tests, nullptr, nullptr);
 }
