@@ -448,6 +448,18 @@ int Pair::run() {
   return m_client_rc;
 }
 
+std::string Pair::start_client_only() {
+  if (m_client == nullptr) {
+    return {};
+  }
+  const char* out = nullptr;
+  unsigned outlen = 0;
+  const char* mech = nullptr;
+  sasl_interact_t* prompts = nullptr;
+  m_client_rc = sasl_client_start(m_client, "DIGEST-MD5", &prompts, &out, &outlen, &mech);
+  return out != nullptr ? std::string(out, outlen) : std::string();
+}
+
 std::string Pair::client_error() const {
   const char* e = m_client != nullptr ? sasl_errdetail(m_client) : nullptr;
   return e != nullptr ? e : "";

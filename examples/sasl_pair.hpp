@@ -83,6 +83,9 @@ class Pair {
 
   // run performs the exchange; it returns SASL_OK when both sides finished successfully.
   int run();
+  // start_client_only runs sasl_client_start alone and returns the initial response the client
+  // would send (empty when none); the server is never stepped.
+  std::string start_client_only();
   // inject, when set, replaces the message of step `index` (0 = challenge, 1 = response,
   // 2 = response-auth) before delivery.
   void inject(std::size_t index, std::string replacement);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,7 +74,7 @@ std::string sign(const Fx& fx, Response& r) {
 
 // full_authentication runs challenge and response with qop `qop` on a fresh session and keeps
 // the response in fx.first.
-void full_authentication(Fx& fx, Qop qop) {
+void full_authentication(Fx& fx, Qop qop, std::optional<CipherId> cipher = std::nullopt) {
   fx.server = std::make_unique<ServerSession>(fx.crypto, reauth_on(fx));
   const auto challenge = fx.server->step(fx.host, "");
   assert_true(challenge.has_value());
@@ -87,6 +88,7 @@ void full_authentication(Fx& fx, Qop qop) {
   fx.first.nc = 1;
   fx.first.qop = qop;
   fx.first.qop_text = std::string(qop_name(qop));
+  fx.first.cipher = cipher;
   fx.first.digest_uri = "imap/elwood.innosoft.com";
   fx.text = sign(fx, fx.first);
   const auto done = fx.server->step(fx.host, fx.text);
@@ -171,25 +173,31 @@ void wrong_proof_gets_a_plain_challenge_and_keeps_the_count(void** state) {
 
 void layer_needs_a_fresh_cnonce_and_gets_new_keys(void** state) {
   auto& fx = test_support::fixture<Fx>(state);
-  full_authentication(fx, Qop::AuthInt);
-  fx.again = fx.first;
-  fx.again.nc = 2;
-  // The stock client keeps its cnonce: that would repeat H(A1) and every key with the
-  // sequence numbers back at 0, so it gets a full challenge (stale: the password was right).
-  assert_false(continue_with(fx, fx.again, reauth_on(fx)));
-  assert_true(stale_challenge(fx));
-  assert_true(fx.host.log_record.mentions("a layer needs a fresh cnonce"));
-  fx.again.cnonce = "second-cnonce";
-  assert_true(continue_with(fx, fx.again, reauth_on(fx)));
-  assert_non_null(fx.server->layer());
-  const Digest16 ha1_first = testing::expected_ha1(*fx.crypto, fx.first, fx.first.nonce, kPassword);
-  const Digest16 ha1_again = testing::expected_ha1(*fx.crypto, fx.again, fx.again.nonce, kPassword);
-  const LayerKeys k1 = derive_keys(*fx.crypto, ha1_first, CipherId::Rc4);
-  const LayerKeys k2 = derive_keys(*fx.crypto, ha1_again, CipherId::Rc4);
-  assert_false(ct_equal(k1.kic.bytes(), k2.kic.bytes()));
-  assert_false(ct_equal(k1.kis.bytes(), k2.kis.bytes()));
-  assert_false(ct_equal(k1.kcc.bytes(), k2.kcc.bytes()));
-  assert_false(ct_equal(k1.kcs.bytes(), k2.kcs.bytes()));
+  const std::optional<CipherId> layers[] = {std::nullopt, CipherId::AesCbc};
+  for (const auto cipher : layers) {
+    fx.cache = std::make_shared<ReauthCache>(8);
+    full_authentication(fx, cipher ? Qop::AuthConf : Qop::AuthInt, cipher);
+    fx.again = fx.first;
+    fx.again.nc = 2;
+    // The stock client keeps its cnonce: that would repeat H(A1) and every key with the
+    // sequence numbers back at 0, so it gets a full challenge (stale: the password was right).
+    assert_false(continue_with(fx, fx.again, reauth_on(fx)));
+    assert_true(stale_challenge(fx));
+    assert_true(fx.host.log_record.mentions("a layer needs a fresh cnonce"));
+    fx.again.cnonce = "second-cnonce";
+    assert_true(continue_with(fx, fx.again, reauth_on(fx)));
+    assert_non_null(fx.server->layer());
+    const Digest16 ha1_first =
+        testing::expected_ha1(*fx.crypto, fx.first, fx.first.nonce, kPassword);
+    const Digest16 ha1_again =
+        testing::expected_ha1(*fx.crypto, fx.again, fx.again.nonce, kPassword);
+    const LayerKeys k1 = derive_keys(*fx.crypto, ha1_first, CipherId::AesCbc);
+    const LayerKeys k2 = derive_keys(*fx.crypto, ha1_again, CipherId::AesCbc);
+    assert_false(ct_equal(k1.kic.bytes(), k2.kic.bytes()));
+    assert_false(ct_equal(k1.kis.bytes(), k2.kis.bytes()));
+    assert_false(ct_equal(k1.kcc.bytes(), k2.kcc.bytes()));
+    assert_false(ct_equal(k1.kcs.bytes(), k2.kcs.bytes()));
+  }
 }
 
 void expired_nonce_gets_stale_and_is_dropped(void** state) {
