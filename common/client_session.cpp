@@ -277,9 +277,10 @@ Result<StepOutput> ClientSession::after_reauth(ClientHost& host, std::string_vie
                                     : "subsequent authentication refused; authenticating fully");
   std::optional<ClientReauthEntry> entry = std::move(m_pending);
   m_pending.reset();
-  const bool realm_offered = c->realms.empty() || std::find(c->realms.begin(), c->realms.end(),
-                                                            entry->realm) != c->realms.end();
-  return answer_parsed(host, *c, c->stale && realm_offered ? &*entry : nullptr);
+  const bool reuse = entry && c->stale &&
+                     (c->realms.empty() || std::find(c->realms.begin(), c->realms.end(),
+                                                     entry->realm) != c->realms.end());
+  return answer_parsed(host, *c, reuse ? &*entry : nullptr);
 }
 
 void ClientSession::remember() {
