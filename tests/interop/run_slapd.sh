@@ -37,7 +37,7 @@ BOB_PW='bob-Secret2'
 CLIENT_TIMEOUT=20      # per client command
 TIME_BUDGET=${TIME_BUDGET:-60}  # seconds for all client commands together
 
-TESTS_PLANNED=11
+TESTS_PLANNED=12
 test_no=0
 failures=0
 TMP=
@@ -144,6 +144,7 @@ pwcheck_method: auxprop
 auxprop_plugin: sasldb
 sasldb_path: $TMP/sasldb2
 mech_list: DIGEST-MD5
+reauth_timeout: 10
 EOF
 
 # ---------------------------------------------------------------- slapd.conf
@@ -433,6 +434,28 @@ check "got $out_entries entries, loaded $EXPECTED_ENTRIES" test "$out_entries" -
 check "client stderr lacks 'SASL SSF: $BIG_SEARCH_SSF'" err_has_ssf "$BIG_SEARCH_SSF"
 check "slapd log lacks 'mech=DIGEST-MD5 bind_ssf=$BIG_SEARCH_SSF ssf=$BIG_SEARCH_SSF'" log_ssf "$BIG_SEARCH_SSF"
 report "big subtree search ($BIG_SEARCH_SECPROPS): $out_entries entries, $out_bytes bytes, SSF $BIG_SEARCH_SSF"
+
+# Three binds in one client process, with reauth_timeout in slapd's SASL config. The stock
+# client (its cache is always on) continues the first bind's nonce: the later binds need no
+# challenge, whichever plugin serves them. Our client keeps no cache unless its application sets
+# digestmd5_client_reauth, which libldap cannot: every bind is a full one.
+binds_in_progress() { tail -c +"$((LOG_OFFSET + 1))" "$TMP/slapd.log" | grep -c 'RESULT tag=97 err=14'; }
+run_client /usr/bin/python3 "$(dirname "$0")/ldap_binds.py" "$LDAP_URI" alice "$ALICE_PW" 3 maxssf=0
+for _ in $(seq 1 30); do   # slapd logs a finished bind a moment after the client has it
+    [ "$(new_log | grep -c 'mech=DIGEST-MD5 bind_ssf=')" -ge 3 ] && break
+    sleep 0.1
+done
+challenges=$(binds_in_progress)
+whoamis=$(grep -c "^dn:$ALICE_DN\$" "$TMP/out")
+if [ "$(readlink -f "$CLIENT_PLUGIN_DIR")" = "$(readlink -f "$STOCK_DIR")" ]; then
+    want_challenges=1
+else
+    want_challenges=3
+fi
+check "expected exit 0" rc_is 0
+check "whoami printed alice $whoamis times (want 3)" test "$whoamis" -eq 3
+check "slapd sent $challenges challenges (want $want_challenges)" test "$challenges" -eq "$want_challenges"
+report "three binds in one process with reauth_timeout: $challenges challenge(s)"
 
 # ---------------------------------------------------------------- done
 if ! slapd_alive; then
