@@ -5,9 +5,10 @@
 //       runs every measurement in worker processes, alternating ours and stock (each timing the
 //       OpenSSL floor alongside its layer), and prints one table of medians (README,
 //       "Performance").
-//   dmd5_bench --worker plugin DIR [layers|handshakes] [--scale F]
+//   dmd5_bench --worker plugin DIR [layers|handshakes|reauth] [--scale F]
 //                                                   layer throughput (with the OpenSSL floor
-//                                                   timed alongside) and handshakes
+//                                                   timed alongside) and handshakes; reauth:
+//                                                   subsequent authentications alone
 //   dmd5_bench --worker memory DIR CASE             bytes per pair for one memory case
 #include <cstdio>
 #include <cstdlib>
@@ -35,10 +36,15 @@ int run_worker(const std::vector<std::string>& args, double scale) {
   Report report;
   const std::string mode = args.empty() ? "" : args[0];
   if (mode == "plugin" && (args.size() == 2 || args.size() == 3)) {
-    // An optional third word ("layers" or "handshakes") runs one part alone, for profiling.
+    // An optional third word ("layers" or "handshakes") runs one part alone, for profiling;
+    // "reauth" runs the subsequent authentications, which need a process of their own.
     const std::string part = args.size() == 3 ? args[2] : "";
-    if (!dmd5bench::start_libsasl2(report, args[1])) {
+    if (!dmd5bench::start_libsasl2(report, args[1], part == "reauth")) {
       return 1;
+    }
+    if (part == "reauth") {
+      dmd5bench::run_reauth_handshakes(report, scale);
+      return 0;
     }
     if (part.empty() || part == "layers") {
       dmd5bench::run_layers(report, scale);

@@ -11,7 +11,7 @@ namespace dmd5bench {
 
 // start_libsasl2 initialises libsasl2 with only the plugin in `plugin_dir` and the embedded
 // user store (examples/sasl_pair). It returns false, after reporting why, when that fails.
-bool start_libsasl2(Report& report, const std::string& plugin_dir);
+bool start_libsasl2(Report& report, const std::string& plugin_dir, bool reauth = false);
 
 // run_layers authenticates one client+server pair per layer case and reports, per chunk size,
 // the MB/s of sasl_encode on the client followed by sasl_decode on the server
@@ -23,6 +23,9 @@ void run_layers(Report& report, double scale);
 // run_handshakes reports full authentications per second ("hs/<case>"): each creates a client and
 // a server connection, runs the exchange and disposes both.
 void run_handshakes(Report& report, double scale);
+// run_reauth_handshakes times subsequent authentications (kReauthCases); start_libsasl2 must
+// have been called with reauth = true.
+void run_reauth_handshakes(Report& report, double scale);
 
 // run_memory keeps c.pairs authenticated pairs alive and reports the growth per pair of the
 // RSS ("mem/<case>/rss") and of malloc's live bytes ("mem/<case>/heap"), the peak RSS, and the
