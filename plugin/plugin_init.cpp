@@ -119,18 +119,26 @@ std::uint64_t read_number(const sasl_utils_t* utils, const char* name, std::uint
 constexpr std::uint64_t kDefaultReauthCacheSize = 1000;
 constexpr std::uint64_t kMaxReauthMinutes = 7 * 24 * 60;
 
+// process_cache returns the plug table's cache in `slot`, made at its first use with the size
+// digestmd5_reauth_cache_size says then.
+template <typename Cache>
+std::shared_ptr<Cache> process_cache(const sasl_utils_t* utils, GlobalState& global,
+                                     std::shared_ptr<Cache>& slot) {
+  const std::lock_guard lock(global.reauth_mutex);
+  if (!slot) {
+    const auto size = read_number(utils, "digestmd5_reauth_cache_size", kDefaultReauthCacheSize);
+    slot = std::make_shared<Cache>(static_cast<std::size_t>(size));
+  }
+  return slot;
+}
+
 void read_reauth_options(const sasl_utils_t* utils, GlobalState& global, ServerOptions& options) {
   const std::uint64_t minutes =
       std::min(read_number(utils, "reauth_timeout", 0), kMaxReauthMinutes);
   if (minutes == 0) {
     return;
   }
-  const std::lock_guard lock(global.reauth_mutex);
-  if (!global.reauth) {
-    const auto size = read_number(utils, "digestmd5_reauth_cache_size", kDefaultReauthCacheSize);
-    global.reauth = std::make_shared<ReauthCache>(static_cast<std::size_t>(size));
-  }
-  options.reauth = global.reauth;
+  options.reauth = process_cache(utils, global, global.reauth);
   options.reauth_lifetime = std::chrono::minutes(minutes);
 }
 
@@ -141,15 +149,9 @@ bool option_is_true(const std::optional<std::string>& v) {
 // read_client_reauth: digestmd5_client_reauth=yes turns the client's cache on (off by default:
 // Active Directory answers an unknown initial response with an error instead of a challenge).
 void read_client_reauth(const sasl_utils_t* utils, GlobalState& global, ClientOptions& options) {
-  if (!option_is_true(read_option(utils, "digestmd5_client_reauth"))) {
-    return;
+  if (option_is_true(read_option(utils, "digestmd5_client_reauth"))) {
+    options.reauth = process_cache(utils, global, global.client_reauth);
   }
-  const std::lock_guard lock(global.reauth_mutex);
-  if (!global.client_reauth) {
-    const auto size = read_number(utils, "digestmd5_reauth_cache_size", kDefaultReauthCacheSize);
-    global.client_reauth = std::make_shared<ClientReauthCache>(static_cast<std::size_t>(size));
-  }
-  options.reauth = global.client_reauth;
 }
 
 // read_cipher_policy applies digestmd5_ciphers (an allow-list) and digestmd5_aes_cbc.
