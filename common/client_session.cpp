@@ -84,16 +84,19 @@ std::string choose_realm(const std::optional<std::string>& answer,
 
 }  // namespace
 
+CipherSet ClientSession::usable_ciphers(std::uint32_t peer_maxbuf, std::uint32_t own) const {
+  // Only ciphers whose packets fit both buffers are candidates: the one chosen must be able to
+  // carry at least one octet each way.
+  return ciphers_fitting(
+      ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), peer_maxbuf), own);
+}
+
 Result<Choice> ClientSession::choose_protection(ClientHost& host, const Challenge& c) {
   const SecurityProps props = host.props();
   const SsfWindow window = ssf_window(props);
   const std::uint32_t peer_maxbuf = c.maxbuf.value_or(kDefaultMaxbuf);
   const std::uint32_t own = own_maxbuf(props);
-  // Only ciphers whose packets fit both buffers are candidates: the one chosen must be able to
-  // carry at least one octet each way.
-  const CipherSet usable = ciphers_fitting(
-      ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), peer_maxbuf), own);
-  auto choice = choose(window, c.qops, c.ciphers, usable);
+  auto choice = choose(window, c.qops, c.ciphers, usable_ciphers(peer_maxbuf, own));
   if (choice) {
     m_layer_config = LayerConfig{Role::Client, choice->qop, choice->cipher, peer_maxbuf, own};
   }
@@ -107,32 +110,30 @@ void ClientSession::sign(Response& r, const Digest16& ss) {
   m_expected_rspauth = compute_response(*m_crypto, m_ha1, inputs, Proof::ServerRspauth);
 }
 
-Result<Response> ClientSession::build_response(ClientHost& host, const Challenge& c,
-                                               const Choice& choice, const ClientNames& names,
-                                               const Digest16& ss) {
+Result<Response> ClientSession::new_response(ClientHost& host, const ClientNames& names,
+                                             std::string_view realm, std::string_view nonce,
+                                             std::uint32_t nc, const Choice& choice, bool utf8) {
   std::array<std::uint8_t, kCnonceOctets> random{};
   if (const auto st = m_crypto->random(random); !st) {
     return st.error();
   }
   Response r;
   r.username = names.authid;
-  r.realm = m_pending->realm;
+  r.realm = std::string(realm);
   // RFC 2831 §2.1.2: authzid only when it differs from the authentication id (as Cyrus does).
   if (!names.authzid.empty() && names.authzid != names.authid) {
     r.authzid = names.authzid;
   }
-  r.nonce = c.nonce;
-  r.cnonce = base64(random);
-  r.nc = 1;
+  r.nonce = std::string(nonce);
+  r.cnonce = base64(random);  // always fresh: a continuation gets a new H(A1), so new keys
+  r.nc = nc;
   r.qop = choice.qop;
   r.cipher = choice.cipher;
   if (m_layer_config.own_maxbuf != kDefaultMaxbuf && choice.qop != Qop::Auth) {
     r.maxbuf = m_layer_config.own_maxbuf;
   }
-  r.utf8 = c.utf8;
+  r.utf8 = utf8;
   r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
-  // The proof, and what rspauth must be (docs/protocol.md §4).
-  sign(r, ss);
   return r;
 }
 
@@ -179,10 +180,11 @@ Result<StepOutput> ClientSession::answer_parsed(ClientHost& host, const Challeng
     const SecretInputs si{id->authid, m_pending->realm, ByteView(id->password)};
     m_pending->ss = compute_ss(*m_crypto, si, true);
   }
-  auto r = build_response(host, c, *choice, names, m_pending->ss);
+  auto r = new_response(host, names, m_pending->realm, c.nonce, 1, *choice, c.utf8);
   if (!r) {
     return report(host, r.error());
   }
+  sign(*r, m_pending->ss);  // the proof, and what rspauth must be (docs/protocol.md §4)
   m_reauth_key = client_reauth_key(host.service(), host.server_fqdn(), names.authid, names.authzid);
   m_pending_authzid = names.authzid;
   m_pending->username = r->username;
@@ -218,36 +220,22 @@ Result<StepOutput> ClientSession::start_reauth(ClientHost& host) {
   }
   const SecurityProps props = host.props();
   const std::uint32_t own = own_maxbuf(props);
-  const CipherSet usable = ciphers_fitting(
-      ciphers_fitting(m_options.ciphers.intersect(m_crypto->available()), entry->server_maxbuf),
-      own);
+  const Choice choice{entry->qop, entry->cipher};
   const bool cipher_ok =
-      entry->qop != Qop::AuthConf || (entry->cipher && usable.has(*entry->cipher));
-  if (!ssf_window(props).contains(ssf_of(entry->qop, entry->cipher)) || !cipher_ok) {
+      choice.qop != Qop::AuthConf ||
+      (choice.cipher && usable_ciphers(entry->server_maxbuf, own).has(*choice.cipher));
+  if (!ssf_window(props).contains(choice.ssf()) || !cipher_ok) {
     return fail(Errc::Unavailable, "the cached protection is outside this connection's window");
   }
-  std::array<std::uint8_t, kCnonceOctets> random{};
-  if (const auto st = m_crypto->random(random); !st) {
-    return st.error();
+  m_layer_config = LayerConfig{Role::Client, choice.qop, choice.cipher, entry->server_maxbuf, own};
+  const ClientNames continued{entry->username, names->authzid};
+  auto drafted = new_response(host, continued, entry->realm, entry->nonce, entry->last_nc + 1,
+                              choice, entry->utf8);
+  if (!drafted) {
+    return drafted.error();
   }
-  Response r;
-  r.username = entry->username;
-  r.realm = entry->realm;
-  if (names->authzid != names->authid) {
-    r.authzid = names->authzid;
-  }
-  r.nonce = entry->nonce;
-  r.cnonce = base64(random);  // a fresh cnonce: new H(A1), so new layer keys
-  r.nc = entry->last_nc + 1;
-  r.qop = entry->qop;
-  r.cipher = entry->cipher;
-  if (own != kDefaultMaxbuf && r.qop != Qop::Auth) {
-    r.maxbuf = own;
-  }
-  r.utf8 = entry->utf8;
-  r.digest_uri = std::string(host.service()) + "/" + std::string(host.server_fqdn());
+  Response& r = *drafted;
   sign(r, entry->ss);
-  m_layer_config = LayerConfig{Role::Client, r.qop, r.cipher, entry->server_maxbuf, own};
   m_outcome.qop = r.qop;
   m_outcome.cipher = r.cipher;
   m_outcome.ssf = ssf_of(r.qop, r.cipher);

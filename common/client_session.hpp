@@ -54,11 +54,15 @@ class ClientSession {
   // choose_protection picks qop and cipher inside our window among what `c` offers, for
   // packets that fit both buffers, and records the layer's configuration.
   Result<Choice> choose_protection(ClientHost& host, const Challenge& c);
-  // build_response fills the digest-response for `c` and computes H(A1), the proof and the
-  // rspauth we expect.
-  Result<Response> build_response(ClientHost& host, const Challenge& c, const Choice& choice,
-                                  const ClientNames& names, const Digest16& ss);
-  // answer_with computes SS from the application's identity and answers `c` with it.
+  // usable_ciphers: the allowed, available ciphers whose packets fit both buffers.
+  [[nodiscard]] CipherSet usable_ciphers(std::uint32_t peer_maxbuf, std::uint32_t own) const;
+  // new_response fills a digest-response for `names` in `realm` on `nonce` with count `nc`,
+  // protection `choice` and a fresh cnonce (maxbuf from m_layer_config); sign() adds the proof.
+  Result<Response> new_response(ClientHost& host, const ClientNames& names, std::string_view realm,
+                                std::string_view nonce, std::uint32_t nc, const Choice& choice,
+                                bool utf8);
+  // answer_parsed answers `c` with SS from the application's identity or, after stale=true,
+  // from `stale_entry`.
   Result<StepOutput> answer_parsed(ClientHost& host, const Challenge& c,
                                    const ClientReauthEntry* stale_entry);
   // sign computes H(A1), the proof and the rspauth we expect for `r` from SS.
