@@ -24,21 +24,7 @@ using digestmd5::testing::FakeClientHost;
 
 namespace {
 
-constexpr SecurityProps kWindows[] = {
-    {0, 256, 0, 65536}, {0, 0, 0, 65536},   {1, 1, 0, 65536}, {2, 56, 0, 65536},
-    {56, 112, 0, 4096}, {113, 256, 0, 65536}, {0, 256, 0, 0},   {0, 256, 0, 40},
-};
-
 constexpr std::string_view kSeparator = "\n--\n";
-
-bool mentions_password(const std::vector<std::string>& lines) {
-  for (const auto& l : lines) {
-    if (l.find(kPassword) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
 
 void check_failure(const Error& e, const FakeClientHost& host, std::size_t errors_before) {
   DMD5_FUZZ_CHECK(e.code != Errc::Internal && e.code != Errc::Interact);
@@ -63,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FakeClientHost host;
   host.service_name = "imap";
   host.fqdn = "mail.example.com";
-  host.security = kWindows[config & 7];
+  host.security = fuzz::kWindows[config & 7];
   host.id.authid = (config & 8) != 0 ? "\xc3\xa9lise" : "alice";
   host.id.authzid = (config & 16) != 0 ? "bob" : host.id.authid;
   host.id.password.assign(kPassword.begin(), kPassword.end());
@@ -81,8 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::size_t errors_before = host.log_record.errors.size();
   const auto answer = client.step(host, challenge);
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.lines));
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.errors));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.lines));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.errors));
   if (!answer) {
     check_failure(answer.error(), host, errors_before);
     return 0;
@@ -111,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string final_text = fuzz::replace_all(*final_message, "@RSPAUTH@", rspauth);
   errors_before = host.log_record.errors.size();
   const auto done = client.step(host, final_text);
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.lines));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.lines));
   if (!done) {
     check_failure(done.error(), host, errors_before);
     DMD5_FUZZ_CHECK(client.layer() == nullptr);

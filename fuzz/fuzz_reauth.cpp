@@ -29,22 +29,8 @@ using digestmd5::testing::FakeServerHost;
 
 namespace {
 
-constexpr SecurityProps kWindows[] = {
-    {0, 256, 0, 65536}, {0, 0, 0, 65536},     {1, 1, 0, 65536}, {2, 56, 0, 65536},
-    {56, 112, 0, 4096}, {113, 256, 0, 65536}, {0, 256, 0, 0},   {0, 256, 0, 40},
-};
-
 constexpr std::string_view kNonce = "the-nonce";
 constexpr std::string_view kOldCnonce = "old-cnonce";
-
-bool mentions_password(const std::vector<std::string>& lines) {
-  for (const auto& l : lines) {
-    if (l.find(kPassword) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // proof_is_right tells whether `r` proves the password for its own nonce.
 bool proof_is_right(const Crypto& crypto, const Response& r) {
@@ -64,13 +50,7 @@ void check_success(FakeServerHost& host, ServerSession& server, ReauthCache& cac
   DMD5_FUZZ_CHECK(entry.has_value() && entry->next_nc == 3 && entry->cnonce == sent.cnonce);
   DMD5_FUZZ_CHECK((server.layer() != nullptr) == (sent.qop != Qop::Auth));
   if (SecurityLayer* layer = server.layer()) {
-    const std::uint32_t own =
-        host.security.maxbufsize == 0 ? kDefaultMaxbuf : host.security.maxbufsize;
-    const Digest16 ha1 = fuzz::expected_ha1(crypto, sent, sent.nonce);
-    auto client = fuzz::peer_layer(ha1, Role::Client, sent.qop, sent.cipher, own,
-                                   sent.maxbuf.value_or(kDefaultMaxbuf));
-    fuzz::round_trip(*client, *layer, "client to server");
-    fuzz::round_trip(*layer, *client, "server to client");
+    fuzz::check_server_layer(*layer, sent, sent.nonce, host.security.maxbufsize);
   }
 }
 
@@ -85,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   host.service_name = "imap";
   host.fqdn = "mail.example.com";
   host.realm = "example.com";
-  host.security = kWindows[config & 7];
+  host.security = fuzz::kWindows[config & 7];
   host.add_password("alice", kPassword);
 
   auto cache = std::make_shared<ReauthCache>(4);
@@ -106,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     initial = fuzz::replace_all(initial, "@RESPONSE@", proof);
   }
   const auto out = server.step(host, initial);
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.lines));
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.errors));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.lines));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.errors));
   if (!out) {
     DMD5_FUZZ_CHECK(out.error().code == Errc::TooWeak);
     return 0;

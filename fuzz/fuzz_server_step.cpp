@@ -25,11 +25,6 @@ using digestmd5::testing::FakeServerHost;
 namespace {
 
 
-constexpr SecurityProps kWindows[] = {
-    {0, 256, 0, 65536}, {0, 0, 0, 65536},   {1, 1, 0, 65536}, {2, 56, 0, 65536},
-    {56, 112, 0, 4096}, {113, 256, 0, 65536}, {0, 256, 0, 0},   {0, 256, 0, 40},
-};
-
 CipherSet allow_list(unsigned which) {
   CipherSet s;
   switch (which) {
@@ -50,15 +45,6 @@ CipherSet allow_list(unsigned which) {
   }
 }
 
-bool mentions_password(const std::vector<std::string>& lines) {
-  for (const auto& l : lines) {
-    if (l.find(kPassword) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -70,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   host.service_name = "imap";
   host.fqdn = "mail.example.com";
   host.realm = "example.com";
-  host.security = kWindows[config & 7];
+  host.security = fuzz::kWindows[config & 7];
   host.add_password("alice", kPassword);
   host.add_password("alice@other.example", kPassword);
   StoredSecret ss;
@@ -105,8 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const std::size_t errors_before = host.log_record.errors.size();
   const auto result = server.step(host, response);
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.lines));
-  DMD5_FUZZ_CHECK(!mentions_password(host.log_record.errors));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.lines));
+  DMD5_FUZZ_CHECK(!fuzz::mentions_password(host.log_record.errors));
   if (!result) {
     DMD5_FUZZ_CHECK(result.error().code != Errc::Internal);
     DMD5_FUZZ_CHECK(!result.error().message.empty());
@@ -123,13 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     DMD5_FUZZ_CHECK(o.qop == sent->qop && o.cipher == sent->cipher);
     DMD5_FUZZ_CHECK((server.layer() != nullptr) == (sent->qop != Qop::Auth));
     if (SecurityLayer* layer = server.layer()) {
-      const std::uint32_t own = host.security.maxbufsize == 0 ? kDefaultMaxbuf
-                                                              : host.security.maxbufsize;
-      const Digest16 ha1 = fuzz::expected_ha1(*crypto, *sent, nonce);
-      auto client = fuzz::peer_layer(ha1, Role::Client, sent->qop, sent->cipher, own,
-                                     sent->maxbuf.value_or(kDefaultMaxbuf));
-      fuzz::round_trip(*client, *layer, "client to server");
-      fuzz::round_trip(*layer, *client, "server to client");
+      fuzz::check_server_layer(*layer, *sent, nonce, host.security.maxbufsize);
     }
     DMD5_FUZZ_CHECK(errors_before == host.log_record.errors.size());
   }

@@ -15,11 +15,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/crypto.hpp"
 #include "common/digest.hpp"
 #include "common/directive_list.hpp"
 #include "common/messages.hpp"
+#include "common/negotiation.hpp"
 #include "common/security_layer.hpp"
 #include "tests/proof_oracle.hpp"
 
@@ -130,6 +132,34 @@ inline void round_trip(SecurityLayer& from, SecurityLayer& to, std::string_view 
   const auto opened = to.decode(wire);
   DMD5_FUZZ_CHECK(opened.has_value());
   DMD5_FUZZ_CHECK(as_text(*opened) == message);
+}
+
+// kWindows are the security windows a step target's configuration octet picks from (& 7).
+inline constexpr SecurityProps kWindows[] = {
+    {0, 256, 0, 65536}, {0, 0, 0, 65536},     {1, 1, 0, 65536}, {2, 56, 0, 65536},
+    {56, 112, 0, 4096}, {113, 256, 0, 65536}, {0, 256, 0, 0},   {0, 256, 0, 40},
+};
+
+// mentions_password tells whether any of `lines` carries kPassword.
+inline bool mentions_password(const std::vector<std::string>& lines) {
+  for (const auto& l : lines) {
+    if (l.find(kPassword) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// check_server_layer checks a server's installed layer against a client end keyed independently
+// from H(A1) of `sent` (on `nonce`), both ways; `maxbufsize` is the server's (0 = 65536).
+inline void check_server_layer(SecurityLayer& layer, const Response& sent, std::string_view nonce,
+                               unsigned maxbufsize) {
+  const std::uint32_t own = maxbufsize == 0 ? kDefaultMaxbuf : maxbufsize;
+  const Digest16 ha1 = expected_ha1(*shared_crypto(), sent, nonce);
+  auto client = peer_layer(ha1, Role::Client, sent.qop, sent.cipher, own,
+                           sent.maxbuf.value_or(kDefaultMaxbuf));
+  round_trip(*client, layer, "client to server");
+  round_trip(layer, *client, "server to client");
 }
 
 }  // namespace digestmd5::fuzz
