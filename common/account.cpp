@@ -2,6 +2,8 @@
 // account.cpp: the one place that turns (username, realm) into a libsasl2 account name.
 #include "common/account.hpp"
 
+#include "common/host.hpp"
+
 namespace digestmd5 {
 namespace {
 
@@ -76,6 +78,24 @@ Status check_authzid(std::string_view authzid, const AccountContext& where) {
     return fail(Errc::BadProtocol, "authzid is longer than 1024 octets");
   }
   return {};
+}
+
+Result<StoredSecret> fetch_account_secret(ServerHost& host, std::string_view username,
+                                          std::string_view realm,
+                                          const std::optional<std::string>& authzid) {
+  const AccountContext where{host.user_realm(), host.server_fqdn()};
+  auto lookup_name = account_name(username, realm, where);
+  if (!lookup_name) {
+    return lookup_name.error();
+  }
+  const std::string_view az = authzid ? std::string_view(*authzid) : "";
+  if (const auto st = check_authzid(az, where); !st) {
+    return st.error();
+  }
+  if (authzid && authzid->empty()) {
+    host.log(LogLevel::Warn, "client sent an empty authzid; treated as none");
+  }
+  return host.canonicalise_and_fetch(*lookup_name, az);
 }
 
 }  // namespace digestmd5

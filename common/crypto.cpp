@@ -57,8 +57,10 @@ Result<std::shared_ptr<const Crypto>> Crypto::create() {
   }
   c->m_md5 = EVP_MD_fetch(c->m_libctx, "MD5", nullptr);
   c->m_hmac = EVP_MAC_fetch(c->m_libctx, "HMAC", nullptr);
-  if (c->m_md5 == nullptr || c->m_hmac == nullptr) {
-    return fail(Errc::Unavailable, "OpenSSL provides no MD5 or HMAC");
+  c->m_sha256 = EVP_MD_fetch(c->m_libctx, "SHA2-256", nullptr);
+  c->m_sha512_256 = EVP_MD_fetch(c->m_libctx, "SHA2-512/256", nullptr);
+  if (c->m_md5 == nullptr || c->m_hmac == nullptr || c->m_sha256 == nullptr) {
+    return fail(Errc::Unavailable, "OpenSSL provides no MD5, SHA-256 or HMAC");
   }
   for (const auto& info : kCiphers) {
     auto& slot = c->m_ciphers[static_cast<std::size_t>(info.id)];
@@ -77,6 +79,8 @@ Crypto::~Crypto() {
   }
   EVP_MAC_free(m_hmac);
   EVP_MD_free(m_md5);
+  EVP_MD_free(m_sha256);
+  EVP_MD_free(m_sha512_256);
   if (m_legacy != nullptr) {
     OSSL_PROVIDER_unload(m_legacy);
   }
@@ -151,14 +155,18 @@ void Md5::finish(std::uint8_t* out) {
   }
 }
 
-Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts) {
+namespace {
+
+// hmac_into computes HMAC under the digest `name` into `out` (exactly the digest's size).
+void hmac_into(const Crypto& crypto, const char* name, ByteView key,
+               std::initializer_list<ByteView> parts, std::span<std::uint8_t> out) {
   EvpMacCtxPtr ctx(EVP_MAC_CTX_new(crypto.hmac()));
   if (!ctx) {
     throw std::bad_alloc();
   }
-  char digest_name[] = "MD5";
+  std::string digest_name(name);
   const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name.data(), 0),
       OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) {
     throw std::runtime_error("HMAC init failed");
@@ -168,12 +176,53 @@ Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<Byte
       throw std::runtime_error("HMAC update failed");
     }
   }
-  Digest16 out;
   std::size_t len = 0;
   if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
     throw std::runtime_error("HMAC final failed");
   }
+}
+
+}  // namespace
+
+Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts) {
+  Digest16 out;
+  hmac_into(crypto, "MD5", key, parts, {out.data(), out.size()});
   return out;
+}
+
+SecretArray<32> hmac_sha256(const Crypto& crypto, ByteView key,
+                            std::initializer_list<ByteView> parts) {
+  SecretArray<32> out;
+  hmac_into(crypto, "SHA2-256", key, parts, {out.data(), out.size()});
+  return out;
+}
+
+SecureBytes digest_hex(const EVP_MD* md, std::initializer_list<ByteView> parts) {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) {
+    throw std::bad_alloc();
+  }
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
+    throw std::runtime_error("digest init failed");
+  }
+  for (const auto& p : parts) {
+    if (EVP_DigestUpdate(ctx.get(), p.data(), p.size()) != 1) {
+      throw std::runtime_error("digest update failed");
+    }
+  }
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> raw{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), raw.data(), &len) != 1) {
+    throw std::runtime_error("digest final failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  SecureBytes hex(2 * std::size_t{len});
+  for (unsigned i = 0; i < len; ++i) {
+    hex[2 * i] = static_cast<std::uint8_t>(kHex[raw[i] >> 4]);
+    hex[2 * i + 1] = static_cast<std::uint8_t>(kHex[raw[i] & 0xf]);
+  }
+  OPENSSL_cleanse(raw.data(), raw.size());
+  return hex;
 }
 
 }  // namespace digestmd5

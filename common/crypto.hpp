@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// crypto.hpp: OpenSSL 3 in a private library context: MD5, HMAC-MD5, RNG and ciphers.
+// crypto.hpp: OpenSSL 3 in a private library context: MD5, HMAC, RNG, ciphers and the SHA-2
+// digests of HTTP mode.
 #pragma once
 
 #include <openssl/evp.h>
@@ -45,6 +46,10 @@ class Crypto {
   Crypto& operator=(const Crypto&) = delete;
 
   [[nodiscard]] const EVP_MD* md5() const noexcept { return m_md5; }
+  // sha256 and sha512_256 serve HTTP mode (RFC 7616); sha512_256 is nullptr when OpenSSL lacks
+  // it, and sha256 is always there (create() fails without it).
+  [[nodiscard]] const EVP_MD* sha256() const noexcept { return m_sha256; }
+  [[nodiscard]] const EVP_MD* sha512_256() const noexcept { return m_sha512_256; }
   [[nodiscard]] EVP_MAC* hmac() const noexcept { return m_hmac; }
   // cipher returns the fetched EVP cipher for `id`, or nullptr when it is not available.
   [[nodiscard]] const EVP_CIPHER* cipher(CipherId id) const noexcept;
@@ -64,6 +69,8 @@ class Crypto {
   OSSL_PROVIDER* m_default = nullptr;
   OSSL_PROVIDER* m_legacy = nullptr;
   EVP_MD* m_md5 = nullptr;
+  EVP_MD* m_sha256 = nullptr;
+  EVP_MD* m_sha512_256 = nullptr;
   EVP_MAC* m_hmac = nullptr;
   std::array<EVP_CIPHER*, kCipherCount> m_ciphers{};
   CipherSet m_available;
@@ -99,5 +106,13 @@ class Md5 {
 
 // hmac_md5 computes HMAC-MD5(key, data parts...).
 Digest16 hmac_md5(const Crypto& crypto, ByteView key, std::initializer_list<ByteView> parts);
+
+// hmac_sha256 computes HMAC-SHA-256(key, data parts...) (HTTP mode's keyed nonces).
+SecretArray<32> hmac_sha256(const Crypto& crypto, ByteView key,
+                            std::initializer_list<ByteView> parts);
+
+// digest_hex returns the lower-case hex digest of the concatenated parts under `md` (HTTP mode's
+// H(); the result may be secret, so it is held in SecureBytes).
+SecureBytes digest_hex(const EVP_MD* md, std::initializer_list<ByteView> parts);
 
 }  // namespace digestmd5

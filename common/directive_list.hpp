@@ -34,6 +34,19 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 // trim_lws removes LWS (SP, HT, CR, LF) from both ends of `s`.
 std::string_view trim_lws(std::string_view s) noexcept;
 
+// for_each_list_item calls fn on each non-empty, LWS-trimmed element of a "a, b,c" value.
+template <typename Fn>
+void for_each_list_item(std::string_view list, Fn fn) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const auto item = trim_lws(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    if (!item.empty()) {
+      fn(item);
+    }
+  }
+}
+
 // is_token_char tells whether `c` may appear in an RFC 2616 token.
 bool is_token_char(char c) noexcept;
 

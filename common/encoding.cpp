@@ -14,6 +14,37 @@ std::string to_hex(ByteView bytes) {
   return out;
 }
 
+SecureBytes to_secure_hex(ByteView bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  SecureBytes out(bytes.size() * 2);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = static_cast<std::uint8_t>(kDigits[bytes[i] >> 4]);
+    out[2 * i + 1] = static_cast<std::uint8_t>(kDigits[bytes[i] & 15]);
+  }
+  return out;
+}
+
+bool from_hex(std::string_view hex, std::span<std::uint8_t> out) noexcept {
+  if (hex.size() != 2 * out.size()) {
+    return false;
+  }
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = digit(hex[2 * i]);
+    const int lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return true;
+}
+
 std::string base64(ByteView bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

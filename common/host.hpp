@@ -52,6 +52,13 @@ class ServerHost : public Host {
                                                       std::string_view authzid) = 0;
 };
 
+// fetch_account_secret asks the host for the secret of the account (username, realm) of a
+// response (docs/protocol.md §4.6), after refusing the names libsasl2 could not canonicalise;
+// `authzid` is what the response carried (an empty one is logged and treated as none).
+Result<StoredSecret> fetch_account_secret(ServerHost& host, std::string_view username,
+                                          std::string_view realm,
+                                          const std::optional<std::string>& authzid);
+
 // ClientIdentity is what the client application supplied.
 struct ClientIdentity {
   std::string authid;   // canonical authentication id

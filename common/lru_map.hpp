@@ -42,11 +42,7 @@ class LruMap {
     if (const auto it = m_slots.find(std::string(key)); it != m_slots.end()) {
       drop(it);
     }
-    while (m_slots.size() >= m_capacity) {
-      drop(m_slots.find(m_order.back()));
-    }
-    m_order.emplace_front(key);
-    m_slots.emplace(std::string(key), Slot{std::move(entry), m_order.begin()});
+    insert_locked(key, std::move(entry));
   }
 
   // find returns a copy of the entry of `key` (marking it used), or nothing.
@@ -88,6 +84,28 @@ class LruMap {
     return keep;
   }
 
+  // update_or_put is update() for a key that has an entry; for one that has none it calls
+  // fn(fresh) and records `fresh` if fn accepts it, all under one lock.
+  template <typename Fn>
+  bool update_or_put(std::string_view key, Entry fresh, Fn&& fn) {
+    const std::lock_guard lock(m_mutex);
+    if (const auto it = m_slots.find(std::string(key)); it != m_slots.end()) {
+      fresh.wipe();
+      const bool keep = std::forward<Fn>(fn)(it->second.entry);
+      if (!keep) {
+        drop(it);
+      }
+      return keep;
+    }
+    const bool keep = std::forward<Fn>(fn)(fresh);
+    if (keep && m_capacity > 0) {
+      insert_locked(key, std::move(fresh));
+    } else {
+      fresh.wipe();
+    }
+    return keep;
+  }
+
   void erase(std::string_view key) {
     const std::lock_guard lock(m_mutex);
     if (const auto it = m_slots.find(std::string(key)); it != m_slots.end()) {
@@ -102,6 +120,13 @@ class LruMap {
   [[nodiscard]] std::size_t capacity() const noexcept { return m_capacity; }
 
  private:
+  void insert_locked(std::string_view key, Entry entry) {
+    while (m_slots.size() >= m_capacity) {
+      drop(m_slots.find(m_order.back()));
+    }
+    m_order.emplace_front(key);
+    m_slots.emplace(std::string(key), Slot{std::move(entry), m_order.begin()});
+  }
   using Order = std::list<std::string>;  // keys, most recently used first
   struct Slot {
     Entry entry;

@@ -10,19 +10,6 @@ namespace {
 
 Error bad(std::string_view what) noexcept { return fail(Errc::BadProtocol, what); }
 
-// for_each_list_item calls fn on each non-empty, LWS-trimmed element of a "a, b,c" value.
-template <typename Fn>
-void for_each_list_item(std::string_view list, Fn fn) {
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    const auto item = trim_lws(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    if (!item.empty()) {
-      fn(item);
-    }
-  }
-}
-
 // ---- digest-challenge (docs/protocol.md §3.1) ------------------------------------------------
 
 struct ChallengeDraft {

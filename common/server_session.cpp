@@ -133,22 +133,9 @@ Result<StepOutput> ServerSession::issue_challenge(ServerHost& host) {
 
 namespace {
 
-// fetch_secret asks the host for the secret of the account `r` names (docs/protocol.md §4.6),
-// after refusing the names libsasl2 could not canonicalise.
+// fetch_secret asks the host for the secret of the account `r` names.
 Result<StoredSecret> fetch_secret(ServerHost& host, const Response& r) {
-  const AccountContext where{host.user_realm(), host.server_fqdn()};
-  auto lookup_name = account_name(r.username, r.realm.value_or(""), where);
-  if (!lookup_name) {
-    return lookup_name.error();
-  }
-  const std::string_view authzid = r.authzid ? std::string_view(*r.authzid) : "";
-  if (const auto st = check_authzid(authzid, where); !st) {
-    return st.error();
-  }
-  if (r.authzid && r.authzid->empty()) {
-    host.log(LogLevel::Warn, "client sent an empty authzid; treated as none");
-  }
-  return host.canonicalise_and_fetch(*lookup_name, authzid);
+  return fetch_account_secret(host, r.username, r.realm.value_or(""), r.authzid);
 }
 
 // recover_ha1 returns H(A1) when the response proves knowledge of `secret`: a stored SS is used

@@ -5,8 +5,10 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -17,6 +19,9 @@
 #include "common/client_session.hpp"
 #include "common/crypto.hpp"
 #include "common/directive_list.hpp"
+#include "common/http_client.hpp"
+#include "common/http_nonce.hpp"
+#include "common/http_server.hpp"
 #include "common/reauth_cache.hpp"
 #include "common/server_session.hpp"
 #include "plugin/guard.hpp"
@@ -73,6 +78,7 @@ struct GlobalState {
   std::mutex reauth_mutex;
   std::shared_ptr<ReauthCache> reauth;
   std::shared_ptr<ClientReauthCache> client_reauth;
+  std::shared_ptr<HttpNonceStore> http_nonces;  // made at the first HTTP connection
 };
 
 // ---- Options --------------------------------------------------------------------------------
@@ -154,6 +160,87 @@ void read_client_reauth(const sasl_utils_t* utils, GlobalState& global, ClientOp
   }
 }
 
+// ---- HTTP mode options (docs/protocol.md §12) -------------------------------------------------
+
+constexpr std::uint64_t kDefaultHttpNonceLifetime = 300;  // seconds
+constexpr std::uint64_t kMaxHttpNonceLifetime = 24 * 60 * 60;
+constexpr std::uint64_t kDefaultHttpNonceCacheSize = 10000;
+constexpr std::size_t kMinFarmKeyOctets = 16;
+constexpr std::size_t kMaxFarmKeyOctets = 4096;
+
+// read_farm_key reads the file digestmd5_http_nonce_key names: its octets are the key.
+Result<SecureBytes> read_farm_key(const std::string& path) {
+  SecureBytes key;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return fail(Errc::BadParam, "digestmd5_http_nonce_key: cannot open the key file");
+  }
+  std::array<std::uint8_t, 256> chunk{};
+  std::size_t n = 0;
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), f)) > 0 &&
+         key.size() <= kMaxFarmKeyOctets) {
+    key.insert(key.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  OPENSSL_cleanse(chunk.data(), chunk.size());
+  std::fclose(f);
+  if (key.size() < kMinFarmKeyOctets || key.size() > kMaxFarmKeyOctets) {
+    return fail(Errc::BadParam,
+                "digestmd5_http_nonce_key: the key file must hold 16 to 4096 octets");
+  }
+  return key;
+}
+
+// http_nonce_store returns the process's HTTP nonce store, made at the first HTTP connection
+// with the lifetime, size and farm key configured then.
+Result<std::shared_ptr<HttpNonceStore>> http_nonce_store(const sasl_utils_t* utils,
+                                                         GlobalState& global) {
+  const std::lock_guard lock(global.reauth_mutex);
+  if (global.http_nonces) {
+    return global.http_nonces;
+  }
+  HttpNonceOptions o;
+  o.lifetime = std::chrono::seconds(
+      std::min(read_number(utils, "digestmd5_http_nonce_lifetime", kDefaultHttpNonceLifetime),
+               kMaxHttpNonceLifetime));
+  o.capacity = static_cast<std::size_t>(
+      read_number(utils, "digestmd5_http_nonce_cache_size", kDefaultHttpNonceCacheSize));
+  if (const auto path = read_option(utils, "digestmd5_http_nonce_key")) {
+    auto key = read_farm_key(*path);
+    if (!key) {
+      return key.error();
+    }
+    o.farm_key = std::move(*key);
+  }
+  global.http_nonces = std::make_shared<HttpNonceStore>(global.crypto, std::move(o));
+  return global.http_nonces;
+}
+
+// read_http_algorithms applies digestmd5_http_algorithms: the algorithms in preference order
+// (default MD5-sess, what the stock plugin offers and every HTTP client answers).
+std::vector<HttpAlgorithm> read_http_algorithms(const sasl_utils_t* utils, const Crypto& crypto) {
+  std::vector<HttpAlgorithm> out;
+  if (const auto list = read_option(utils, "digestmd5_http_algorithms")) {
+    for (const auto& name : split_words(*list)) {
+      const auto a = parse_http_algorithm(name);
+      if (!a) {
+        log_to(utils, LogLevel::Warn,
+               "digestmd5_http_algorithms names an unknown algorithm; "
+               "ignored");
+      } else if (http_hash(crypto, *a) == nullptr) {
+        log_to(utils, LogLevel::Warn,
+               "digestmd5_http_algorithms: this OpenSSL lacks SHA-512/256; "
+               "ignored");
+      } else if (std::find(out.begin(), out.end(), *a) == out.end()) {
+        out.push_back(*a);
+      }
+    }
+  }
+  if (out.empty()) {
+    out.push_back(HttpAlgorithm::Md5Sess);
+  }
+  return out;
+}
+
 // read_cipher_policy applies digestmd5_ciphers (an allow-list) and digestmd5_aes_cbc.
 CipherSet read_cipher_policy(const sasl_utils_t* utils) {
   CipherSet allowed = CipherSet::all();
@@ -175,20 +262,42 @@ CipherSet read_cipher_policy(const sasl_utils_t* utils) {
 
 // ---- Connections ----------------------------------------------------------------------------
 
+// A connection runs SASL mode or, when the application set SASL_NEED_HTTP, HTTP mode.
 struct ServerConnection {
-  ServerSession session;
+  explicit ServerConnection(const sasl_utils_t* u) : utils(u) {}
+  std::optional<ServerSession> sasl;
+  std::optional<HttpServerSession> http;
   const sasl_utils_t* utils;
+  SecurityLayer* layer() noexcept { return sasl ? sasl->layer() : nullptr; }
+  [[nodiscard]] const Outcome& outcome() const noexcept {
+    return sasl ? sasl->outcome() : http->outcome();
+  }
 };
 
 struct ClientConnection {
-  ClientSession session;
+  explicit ClientConnection(const sasl_utils_t* u) : utils(u) {}
+  std::optional<ClientSession> sasl;
+  std::optional<HttpClientSession> http;
   const sasl_utils_t* utils;
   PromptState prompts;
+  SecurityLayer* layer() noexcept { return sasl ? sasl->layer() : nullptr; }
+  [[nodiscard]] const Outcome& outcome() const noexcept {
+    return sasl ? sasl->outcome() : http->outcome();
+  }
 };
 
 template <typename Connection>
 SecurityLayer* layer_of(void* context) noexcept {
-  return static_cast<Connection*>(context)->session.layer();
+  return static_cast<Connection*>(context)->layer();
+}
+
+// http_request_of copies libsasl2's HTTP request into the core's view; null when the
+// application has not set one (or left its method or URI out).
+std::optional<HttpRequest> http_request_of(const sasl_http_request_t* r) noexcept {
+  if (r == nullptr || r->method == nullptr || r->uri == nullptr) {
+    return std::nullopt;
+  }
+  return HttpRequest{r->method, r->uri, ByteView(r->entity, r->entity == nullptr ? 0 : r->elen)};
 }
 
 // encode_with / decode_with are the security-layer trampolines for oparams->encode/decode.
@@ -246,12 +355,12 @@ int decode_with(void* context, const char* input, unsigned inputlen, const char*
 // finish fills libsasl2's out-params after a successful exchange.
 template <typename Connection>
 void finish(Connection& conn, sasl_out_params_t& oparams) noexcept {
-  const Outcome& o = conn.session.outcome();
+  const Outcome& o = conn.outcome();
   oparams.doneflag = 1;
   oparams.mech_ssf = o.ssf;
   oparams.maxoutbuf = o.max_out;
   oparams.param_version = 0;
-  if (conn.session.layer() != nullptr) {
+  if (conn.layer() != nullptr) {
     oparams.encode_context = &conn;
     oparams.encode = &encode_with<Connection>;
     oparams.decode_context = &conn;
@@ -274,6 +383,25 @@ int server_mech_new(void* glob_context, sasl_server_params_t* sparams, const cha
   }
   return guard(sparams->utils, "server_mech_new", [&] {
     const sasl_utils_t* utils = sparams->utils;
+    auto& global = *static_cast<GlobalState*>(glob_context);
+    auto conn = std::make_unique<ServerConnection>(utils);
+    if ((sparams->flags & SASL_NEED_HTTP) != 0) {
+      auto nonces = http_nonce_store(utils, global);
+      if (!nonces) {
+        return report(utils, nonces.error());
+      }
+      HttpServerOptions options;
+      options.algorithms = read_http_algorithms(utils, *global.crypto);
+      if (const auto realms = read_option(utils, "digestmd5_realms")) {
+        if (auto words = split_words(*realms); !words.empty()) {
+          options.realm = words.front();
+        }
+      }
+      options.nonces = std::move(*nonces);
+      conn->http.emplace(global.crypto, std::move(options));
+      *conn_context = conn.release();
+      return SASL_OK;
+    }
     ServerOptions options;
     if (const auto realms = read_option(utils, "digestmd5_realms")) {
       options.realms = split_words(*realms);
@@ -282,10 +410,9 @@ int server_mech_new(void* glob_context, sasl_server_params_t* sparams, const cha
       options.hosts = split_words(*hosts);
     }
     options.ciphers = read_cipher_policy(utils);
-    read_reauth_options(utils, *static_cast<GlobalState*>(glob_context), options);
-    report_missing_legacy(utils, *static_cast<GlobalState*>(glob_context)->crypto);
-    auto conn = std::unique_ptr<ServerConnection>(new ServerConnection{
-        ServerSession(static_cast<GlobalState*>(glob_context)->crypto, std::move(options)), utils});
+    read_reauth_options(utils, global, options);
+    report_missing_legacy(utils, *global.crypto);
+    conn->sasl.emplace(global.crypto, std::move(options));
     *conn_context = conn.release();
     return SASL_OK;
   });
@@ -304,7 +431,14 @@ int server_mech_step(void* conn_context, sasl_server_params_t* sparams, const ch
   return guard(sparams->utils, "server_mech_step", [&] {
     auto& conn = *static_cast<ServerConnection*>(conn_context);
     SaslServerHost host(*sparams, *oparams);
-    const auto step = conn.session.step(host, {clientin == nullptr ? "" : clientin, clientinlen});
+    const std::string_view input{clientin == nullptr ? "" : clientin, clientinlen};
+    Result<StepOutput> step = fail(Errc::Internal, "no session");
+    if (conn.http) {
+      const auto request = http_request_of(sparams->http_request);
+      step = conn.http->step(host, request ? &*request : nullptr, input);
+    } else {
+      step = conn.sasl->step(host, input);
+    }
     if (!step) {
       return to_sasl_code(step.error().code);
     }
@@ -359,13 +493,22 @@ int client_mech_new(void* glob_context, sasl_client_params_t* cparams,
     return SASL_BADPARAM;
   }
   return guard(cparams->utils, "client_mech_new", [&] {
+    auto& global = *static_cast<GlobalState*>(glob_context);
+    auto conn = std::make_unique<ClientConnection>(cparams->utils);
+    if ((cparams->flags & SASL_NEED_HTTP) != 0) {
+      if (!http_request_of(cparams->http_request)) {
+        return report(cparams->utils,
+                      fail(Errc::BadParam, "HTTP mode without the request (SASL_HTTP_REQUEST)"));
+      }
+      conn->http.emplace(global.crypto);
+      *conn_context = conn.release();
+      return SASL_OK;
+    }
     ClientOptions options;
     options.ciphers = read_cipher_policy(cparams->utils);
-    read_client_reauth(cparams->utils, *static_cast<GlobalState*>(glob_context), options);
-    report_missing_legacy(cparams->utils, *static_cast<GlobalState*>(glob_context)->crypto);
-    auto conn = std::unique_ptr<ClientConnection>(new ClientConnection{
-        ClientSession(static_cast<GlobalState*>(glob_context)->crypto, options), cparams->utils,
-        PromptState{}});
+    read_client_reauth(cparams->utils, global, options);
+    report_missing_legacy(cparams->utils, *global.crypto);
+    conn->sasl.emplace(global.crypto, options);
     *conn_context = conn.release();
     return SASL_OK;
   });
@@ -384,7 +527,18 @@ int client_mech_step(void* conn_context, sasl_client_params_t* cparams, const ch
   return guard(cparams->utils, "client_mech_step", [&] {
     auto& conn = *static_cast<ClientConnection*>(conn_context);
     SaslClientHost host(*cparams, prompt_need, *oparams, conn.prompts);
-    const auto step = conn.session.step(host, {serverin == nullptr ? "" : serverin, serverinlen});
+    const std::string_view input{serverin == nullptr ? "" : serverin, serverinlen};
+    Result<StepOutput> step = fail(Errc::Internal, "no session");
+    if (conn.http) {
+      const auto request = http_request_of(cparams->http_request);
+      if (!request) {
+        return report(cparams->utils,
+                      fail(Errc::BadParam, "HTTP mode without the request (SASL_HTTP_REQUEST)"));
+      }
+      step = conn.http->step(host, *request, input);
+    } else {
+      step = conn.sasl->step(host, input);
+    }
     if (!step) {
       return to_sasl_code(step.error().code);
     }
@@ -412,7 +566,7 @@ sasl_server_plug_t g_server_plugins[] = {{
     .mech_name = "DIGEST-MD5",
     .max_ssf = kMaxSsf,
     .security_flags = kSecurityFlags,
-    .features = SASL_FEAT_ALLOWS_PROXY,
+    .features = SASL_FEAT_ALLOWS_PROXY | SASL_FEAT_SUPPORTS_HTTP,
     .glob_context = nullptr,
     .mech_new = &server_mech_new,
     .mech_step = &server_mech_step,
@@ -429,7 +583,7 @@ sasl_client_plug_t g_client_plugins[] = {{
     .mech_name = "DIGEST-MD5",
     .max_ssf = kMaxSsf,
     .security_flags = kSecurityFlags,
-    .features = SASL_FEAT_NEEDSERVERFQDN | SASL_FEAT_ALLOWS_PROXY,
+    .features = SASL_FEAT_NEEDSERVERFQDN | SASL_FEAT_ALLOWS_PROXY | SASL_FEAT_SUPPORTS_HTTP,
     .required_prompts = nullptr,
     .glob_context = nullptr,
     .mech_new = &client_mech_new,

@@ -31,6 +31,12 @@ int setup_with_crypto(void** state) noexcept {
   return fixture<F>(state).crypto ? 0 : -1;
 }
 
+// CryptoOnly is the fixture of tests that need nothing but the Crypto.
+struct CryptoOnly {
+  std::shared_ptr<const digestmd5::Crypto> crypto;
+};
+inline int setup_crypto_only(void** state) noexcept { return setup_with_crypto<CryptoOnly>(state); }
+
 // errc_of returns the code a failed Result/Status carries, or -1 when it succeeded.
 template <typename R>
 int errc_of(const R& r) noexcept {
