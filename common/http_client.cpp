@@ -2,15 +2,18 @@
 // http_client.cpp: answering HTTP Digest challenges and checking Authentication-Info.
 #include "common/http_client.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "common/digest.hpp"
 #include "common/encoding.hpp"
+#include "common/reauth_cache.hpp"
 
 namespace digestmd5 {
 
-HttpClientSession::HttpClientSession(std::shared_ptr<const Crypto> crypto)
-    : m_crypto(std::move(crypto)) {}
+HttpClientSession::HttpClientSession(std::shared_ptr<const Crypto> crypto,
+                                     std::shared_ptr<HttpClientCache> cache)
+    : m_crypto(std::move(crypto)), m_cache(std::move(cache)) {}
 
 std::optional<std::size_t> choose_http_challenge(const Crypto& crypto,
                                                  const std::vector<HttpChallenge>& challenges) {
@@ -38,11 +41,21 @@ Result<StepOutput> HttpClientSession::step(ClientHost& host, const HttpRequest& 
       m_state = State::Failed;
       return report(host, fail(Errc::BadProtocol, "HTTP server sent nothing to check"));
     }
-    m_out.clear();
-    return StepOutput{m_out, false};
+    return continue_nonce(host, request);
   }
   auto challenges = parse_http_challenges(input);
   if (challenges) {
+    if (m_state == State::AwaitInfo && !m_continued &&
+        !std::any_of(challenges->begin(), challenges->end(),
+                     [](const HttpChallenge& c) { return c.stale; })) {
+      m_state = State::Failed;
+      if (m_cache) {
+        m_cache->erase(m_cache_key);
+      }
+      return report(host, fail(Errc::BadAuth,
+                               "HTTP server refused the credentials (a new "
+                               "challenge without stale=true)"));
+    }
     auto out = answer(host, request, *challenges);
     if (!out && out.error().code != Errc::Interact) {
       m_state = State::Failed;
@@ -110,13 +123,57 @@ Result<StepOutput> HttpClientSession::answer(ClientHost& host, const HttpRequest
                            ByteView(password));
   }
   m_ha1 = http_ha1(*m_crypto, alg, inner, r.nonce, r.cnonce);
-  const HttpDigestInputs in{alg,   r.nonce,        r.nc,  r.cnonce,
-                            r.qop, request.method, r.uri, request.entity};
-  r.response = http_digest(*m_crypto, m_ha1, in);
-  m_out = format_http_credentials(r);
   m_sent = std::move(r);
+  m_continued = false;
+  if (m_cache) {
+    m_cache_key = client_reauth_key("HTTP", host.server_fqdn(), id->authid, "");
+    m_cache->put(m_cache_key, HttpClientEntry{m_sent, m_ha1});
+  }
+  return send(request);
+}
+
+// send signs m_sent for `request` with m_ha1.
+Result<StepOutput> HttpClientSession::send(const HttpRequest& request) {
+  m_sent.uri = std::string(request.uri);
+  const HttpDigestInputs in{m_sent.algorithm.value_or(HttpAlgorithm::Md5),
+                            m_sent.nonce,
+                            m_sent.nc,
+                            m_sent.cnonce,
+                            m_sent.qop,
+                            request.method,
+                            m_sent.uri,
+                            request.entity};
+  m_sent.response = http_digest(*m_crypto, m_ha1, in);
+  m_out = format_http_credentials(m_sent);
   m_state = State::AwaitInfo;
   return StepOutput{m_out, false};
+}
+
+// continue_nonce sends the next count of the cached nonce, if there is one (the same cnonce, so
+// that -sess gives the same H(A1) whichever way the server reads RFC 2617).
+Result<StepOutput> HttpClientSession::continue_nonce(ClientHost& host, const HttpRequest& request) {
+  m_out.clear();
+  const auto names = m_cache ? host.known_names() : std::nullopt;
+  if (!names) {
+    return StepOutput{m_out, false};
+  }
+  m_cache_key = client_reauth_key("HTTP", host.server_fqdn(), names->authid, "");
+  std::optional<HttpClientEntry> entry;
+  m_cache->update(m_cache_key, [&](HttpClientEntry& e) {
+    if (e.sent.qop == HttpQop::None || e.sent.nc == 0xFFFFFFFFU) {
+      return false;  // RFC 2069 has no count; a spent count is dropped
+    }
+    ++e.sent.nc;
+    entry = HttpClientEntry{e.sent, e.ha1};
+    return true;
+  });
+  if (!entry) {
+    return StepOutput{m_out, false};
+  }
+  m_sent = std::move(entry->sent);
+  m_ha1 = std::move(entry->ha1);
+  m_continued = true;
+  return send(request);
 }
 
 Result<StepOutput> HttpClientSession::check_info(ClientHost& host, const HttpRequest& request,
@@ -141,6 +198,9 @@ Result<StepOutput> HttpClientSession::check_info(ClientHost& host, const HttpReq
                             m_sent.uri,
                             request.entity};
   if (!ct_equal(http_digest(*m_crypto, m_ha1, in), *info->rspauth)) {
+    if (m_cache) {
+      m_cache->erase(m_cache_key);
+    }
     return report(host, fail(Errc::BadAuth, "server's rspauth does not match"));
   }
   SecureBytes().swap(m_ha1);

@@ -11,18 +11,34 @@
 #include "common/host.hpp"
 #include "common/http_messages.hpp"
 #include "common/http_server.hpp"
+#include "common/lru_map.hpp"
 #include "common/session.hpp"
 
 namespace digestmd5 {
 
+// HttpClientEntry is what the client keeps of the last nonce it answered for a server and user,
+// so that the next request carries the next count at once, as browsers do (docs/protocol.md
+// §12): HTTP connections do not persist, and waiting for a new challenge would cost a round trip
+// on every request (and Cyrus httpd 3.6 answers a later request without credentials with a
+// challenge that has no parameters at all).
+struct HttpClientEntry {
+  HttpCredentials sent;  // the last credentials; `response` is recomputed
+  SecureBytes ha1;
+  void wipe() noexcept { SecureBytes().swap(ha1); }
+};
+using HttpClientCache = LruMap<HttpClientEntry>;
+
 class HttpClientSession {
  public:
-  explicit HttpClientSession(std::shared_ptr<const Crypto> crypto);
+  // `cache` may be null (no continuation).
+  HttpClientSession(std::shared_ptr<const Crypto> crypto, std::shared_ptr<HttpClientCache> cache);
 
-  // step: with no input it returns nothing (the server speaks first); given the challenge(s) of
+  // step: with no input it returns nothing (the server speaks first), or, when the cache holds a
+  // nonce for this server and user, credentials with its next count; given the challenge(s) of
   // WWW-Authenticate it answers the strongest one it supports with the credentials for
-  // `request`; given Authentication-Info it verifies rspauth and returns done = true. A new
-  // challenge after the credentials (stale=true) is answered again.
+  // `request`; given Authentication-Info it verifies rspauth and returns done = true. After the
+  // credentials, a new challenge is answered only if it says stale=true or ours were a
+  // continuation; otherwise the password was wrong and the step fails.
   Result<StepOutput> step(ClientHost& host, const HttpRequest& request, std::string_view input);
   [[nodiscard]] const Outcome& outcome() const noexcept { return m_outcome; }
 
@@ -32,8 +48,13 @@ class HttpClientSession {
                             std::vector<HttpChallenge>& challenges);
   Result<StepOutput> check_info(ClientHost& host, const HttpRequest& request,
                                 std::string_view input);
+  Result<StepOutput> continue_nonce(ClientHost& host, const HttpRequest& request);
+  Result<StepOutput> send(const HttpRequest& request);
 
   std::shared_ptr<const Crypto> m_crypto;
+  std::shared_ptr<HttpClientCache> m_cache;
+  std::string m_cache_key;
+  bool m_continued = false;  // the credentials sent were a continuation
   State m_state = State::Start;
   std::string m_out;
   Outcome m_outcome;

@@ -69,8 +69,7 @@ std::string HttpServerSession::opaque_of(std::string_view nonce) const {
 
 bool HttpServerSession::offered(HttpAlgorithm a) const noexcept {
   const auto& list = m_options.algorithms;
-  const auto end = m_options.several ? list.end() : list.begin() + (list.empty() ? 0 : 1);
-  return std::find(list.begin(), end, a) != end;
+  return std::find(list.begin(), list.end(), a) != list.end();
 }
 
 Result<StepOutput> HttpServerSession::challenge(ServerHost& host, bool stale) {
@@ -93,9 +92,6 @@ Result<StepOutput> HttpServerSession::challenge(ServerHost& host, bool stale) {
   c.stale = stale;
   m_out.clear();
   for (const HttpAlgorithm a : m_options.algorithms) {
-    if (!offered(a)) {
-      break;
-    }
     c.algorithm = a;
     if (!m_out.empty()) {
       m_out += ", Digest ";

@@ -25,9 +25,9 @@ struct HttpRequest {
 };
 
 struct HttpServerOptions {
-  // Offered in this order: the first alone, or each as its own challenge when `several`.
+  // Offered in this order, each as its own challenge (RFC 7616 §3.7); curl and Python's requests
+  // answer one of several challenges in one header, the stock plugin's client does not.
   std::vector<HttpAlgorithm> algorithms{HttpAlgorithm::Md5Sess};
-  bool several = false;
   std::optional<std::string> realm;  // digestmd5_realms' first; else user_realm, else FQDN
   std::shared_ptr<HttpNonceStore> nonces;
 };

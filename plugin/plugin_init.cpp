@@ -79,6 +79,7 @@ struct GlobalState {
   std::shared_ptr<ReauthCache> reauth;
   std::shared_ptr<ClientReauthCache> client_reauth;
   std::shared_ptr<HttpNonceStore> http_nonces;  // made at the first HTTP connection
+  std::shared_ptr<HttpClientCache> http_client_nonces;
 };
 
 // ---- Options --------------------------------------------------------------------------------
@@ -500,7 +501,8 @@ int client_mech_new(void* glob_context, sasl_client_params_t* cparams,
         return report(cparams->utils,
                       fail(Errc::BadParam, "HTTP mode without the request (SASL_HTTP_REQUEST)"));
       }
-      conn->http.emplace(global.crypto);
+      conn->http.emplace(global.crypto,
+                         process_cache(cparams->utils, global, global.http_client_nonces));
       *conn_context = conn.release();
       return SASL_OK;
     }

@@ -247,7 +247,7 @@ struct Exchange {
 Exchange run(Fx& fx, const HttpServerOptions& options) {
   Exchange ex;
   HttpServerSession server(fx.crypto, options);
-  HttpClientSession client(fx.crypto);
+  HttpClientSession client(fx.crypto, nullptr);
   auto ch = server.step(fx.server_host, nullptr, "");
   assert_true(ch.has_value());
   assert_false(ch->done);
@@ -377,7 +377,7 @@ void wrong_proofs(void** state) {
 void request_mismatches(void** state) {
   auto& fx = test_support::fixture<Fx>(state);
   HttpServerSession server(fx.crypto, fx.options);
-  HttpClientSession client(fx.crypto);
+  HttpClientSession client(fx.crypto, nullptr);
   auto ch = server.step(fx.server_host, nullptr, "");
   auto cr = client.step(fx.client_host, fx.request, ch->data);
   const std::string creds(cr->data);
@@ -424,7 +424,7 @@ void expiry_and_unknown_nonces(void** state) {
   assert_true(says_stale(again(fx, with_count(fx, ex.credentials, 2))));
   // The client answers the stale challenge without asking again.
   HttpServerSession server(fx.crypto, fx.options);
-  HttpClientSession client(fx.crypto);
+  HttpClientSession client(fx.crypto, nullptr);
   assert_true(client
                   .step(fx.client_host, fx.request,
                         std::string(server.step(fx.server_host, nullptr, "")->data))
@@ -475,7 +475,6 @@ void farm_keys(void** state) {
 void several_challenges_and_stored_ss(void** state) {
   auto& fx = test_support::fixture<Fx>(state);
   fx.options.algorithms = {HttpAlgorithm::Sha256, HttpAlgorithm::Md5};
-  fx.options.several = true;
   auto ex = run(fx, fx.options);
   assert_true(ex.challenge.find(", Digest ") != std::string::npos);
   assert_true(ex.credentials.find("algorithm=SHA-256") != std::string::npos);
@@ -508,14 +507,14 @@ void non_ascii_username(void** state) {
 
 void client_refusals(void** state) {
   auto& fx = test_support::fixture<Fx>(state);
-  HttpClientSession c1(fx.crypto);
+  HttpClientSession c1(fx.crypto, nullptr);
   assert_errc(c1.step(fx.client_host, fx.request, R"(realm="r", nonce="n", algorithm=X)"),
               Errc::BadProtocol);
-  HttpClientSession c2(fx.crypto);
+  HttpClientSession c2(fx.crypto, nullptr);
   assert_errc(c2.step(fx.client_host, fx.request, "not a challenge"), Errc::BadProtocol);
   // A forged rspauth, and Authentication-Info for another count.
   HttpServerSession server(fx.crypto, fx.options);
-  HttpClientSession c3(fx.crypto);
+  HttpClientSession c3(fx.crypto, nullptr);
   auto ch = server.step(fx.server_host, nullptr, "");
   auto cr = c3.step(fx.client_host, fx.request, ch->data);
   assert_true(cr.has_value());
@@ -524,14 +523,56 @@ void client_refusals(void** state) {
   std::string info(ok->data);
   std::string forged = info;
   forged[forged.find("rspauth=\"") + 9] ^= 1;
-  HttpClientSession c4(fx.crypto);
+  HttpClientSession c4(fx.crypto, nullptr);
   (void)c4.step(fx.client_host, fx.request, ch->data);
   assert_errc(c3.step(fx.client_host, fx.request, forged), Errc::BadAuth);
   // RFC 2069 (no qop) is computed without nc and cnonce.
-  HttpClientSession c5(fx.crypto);
+  HttpClientSession c5(fx.crypto, nullptr);
   auto r2069 = c5.step(fx.client_host, fx.request, R"(realm="r", nonce="n")");
   assert_true(r2069.has_value());
   assert_true(r2069->data.find("nc=") == std::string_view::npos);
+}
+
+void client_continues_nonce(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  auto cache = std::make_shared<HttpClientCache>(8);
+  HttpServerSession s1(fx.crypto, fx.options);
+  HttpClientSession c1(fx.crypto, cache);
+  auto ch = s1.step(fx.server_host, nullptr, "");
+  auto cr = c1.step(fx.client_host, fx.request, ch->data);
+  auto ok = s1.step(fx.server_host, &fx.request, cr->data);
+  assert_true(ok.has_value() && ok->done);
+  assert_true(c1.step(fx.client_host, fx.request, ok->data).has_value());
+  // The next request (a new session) carries count 2 at once, for its own URI.
+  fx.request = HttpRequest{"GET", "/cal/next/", {}};
+  HttpClientSession c2(fx.crypto, cache);
+  auto pre = c2.step(fx.client_host, fx.request, "");
+  assert_true(pre.has_value() && !pre->data.empty());
+  assert_true(pre->data.find("nc=00000002") != std::string_view::npos);
+  assert_true(pre->data.find("uri=\"/cal/next/\"") != std::string_view::npos);
+  std::string info;
+  auto ok2 = again(fx, pre->data, &info);
+  assert_true(ok2.has_value() && ok2->done);
+  assert_true(c2.step(fx.client_host, fx.request, info).has_value());
+  // A continuation the server no longer knows is answered afresh when a challenge comes back,
+  // even without stale=true (the password was not in question).
+  HttpClientSession c3(fx.crypto, cache);
+  assert_false(c3.step(fx.client_host, fx.request, "")->data.empty());
+  HttpServerSession s3(fx.crypto, fx.options);
+  auto fresh = s3.step(fx.server_host, nullptr, "");
+  auto cr3 = c3.step(fx.client_host, fx.request, fresh->data);
+  assert_true(cr3.has_value() && cr3->data.find("nc=00000001") != std::string_view::npos);
+  // Fresh credentials answered by a plain challenge: the password was wrong; no loop.
+  auto again_plain = s3.step(fx.server_host, nullptr, "");
+  assert_errc(again_plain, Errc::BadProtocol);  // s3 already waits for credentials
+  HttpServerSession s4(fx.crypto, fx.options);
+  assert_errc(c3.step(fx.client_host, fx.request, s4.step(fx.server_host, nullptr, "")->data),
+              Errc::BadAuth);
+  assert_true(fx.client_host.log_record.mentions("refused the credentials"));
+  // Without known names (prompts), nothing is sent first.
+  fx.client_host.names_known = false;
+  HttpClientSession c5(fx.crypto, cache);
+  assert_true(c5.step(fx.client_host, fx.request, "")->data.empty());
 }
 
 #define FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, test_support::teardown_fixture<Fx>)
@@ -558,6 +599,7 @@ int main() {
       FX_TEST(several_challenges_and_stored_ss),
       FX_TEST(non_ascii_username),
       FX_TEST(client_refusals),
+      FX_TEST(client_continues_nonce),
   };
   return cmocka_run_group_tests_name("http", tests, nullptr, nullptr);
 }
