@@ -156,8 +156,7 @@ struct Side {
     return std::find(erased.begin(), erased.end(), name) != erased.end();
   }
   [[nodiscard]] bool asked_for(unsigned long id) const {
-    return std::find(callbacks_asked.begin(), callbacks_asked.end(), id) !=
-           callbacks_asked.end();
+    return std::find(callbacks_asked.begin(), callbacks_asked.end(), id) != callbacks_asked.end();
   }
 };
 
@@ -176,8 +175,8 @@ Side& side_of(propctx* ctx) noexcept { return *reinterpret_cast<Side*>(ctx); }
   s.log_lines.emplace_back(line.data());
 }
 
-[[gnu::format(printf, 3, 4)]] void fake_seterror(sasl_conn_t* conn, unsigned flags,
-                                                 const char* fmt, ...) noexcept {
+[[gnu::format(printf, 3, 4)]] void fake_seterror(sasl_conn_t* conn, unsigned flags, const char* fmt,
+                                                 ...) noexcept {
   std::array<char, 1024> text{};
   va_list ap;
   va_start(ap, fmt);
@@ -220,8 +219,7 @@ int fake_getsimple(void* context, int id, const char** result, unsigned* len) no
   return SASL_OK;
 }
 
-int fake_getsecret(sasl_conn_t* /*conn*/, void* context, int id,
-                   sasl_secret_t** psecret) noexcept {
+int fake_getsecret(sasl_conn_t* /*conn*/, void* context, int id, sasl_secret_t** psecret) noexcept {
   Side& s = *static_cast<Side*>(context);
   if (id != SASL_CB_PASS || psecret == nullptr) {
     return SASL_FAIL;
@@ -491,8 +489,8 @@ int server_step(Fixture& fx, const char* in, unsigned inlen, const char** out, u
 }
 
 int client_step(Fixture& fx, const char* in, unsigned inlen, const char** out, unsigned* outlen) {
-  return fx.client_plug->mech_step(fx.client_conn, &fx.cparams, in, inlen, &fx.prompts, out,
-                                   outlen, &fx.client_out);
+  return fx.client_plug->mech_step(fx.client_conn, &fx.cparams, in, inlen, &fx.prompts, out, outlen,
+                                   &fx.client_out);
 }
 
 // issue_challenge runs server step 1 (no initial response, as sasl_server_start passes it) and
@@ -591,7 +589,7 @@ void plug_tables_describe_one_digest_md5_mechanism(void** state) {
   assert_int_equal(s.max_ssf, 128);
   assert_int_equal(s.security_flags,
                    SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS | SASL_SEC_MUTUAL_AUTH);
-  assert_int_equal(s.features, SASL_FEAT_ALLOWS_PROXY);
+  assert_int_equal(s.features, SASL_FEAT_ALLOWS_PROXY | SASL_FEAT_SUPPORTS_HTTP);
   assert_non_null(s.glob_context);
   assert_non_null(s.mech_new);
   assert_non_null(s.mech_step);
@@ -615,7 +613,8 @@ void plug_tables_describe_one_digest_md5_mechanism(void** state) {
   assert_int_equal(c.max_ssf, 128);
   assert_int_equal(c.security_flags,
                    SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS | SASL_SEC_MUTUAL_AUTH);
-  assert_int_equal(c.features, SASL_FEAT_NEEDSERVERFQDN | SASL_FEAT_ALLOWS_PROXY);
+  assert_int_equal(c.features,
+                   SASL_FEAT_NEEDSERVERFQDN | SASL_FEAT_ALLOWS_PROXY | SASL_FEAT_SUPPORTS_HTTP);
   assert_null(c.required_prompts);
   assert_non_null(c.glob_context);
   assert_non_null(c.mech_new);
@@ -648,8 +647,7 @@ void mech_new_refuses_null_pointers(void** state) {
   assert_int_equal(fx.server_plug->mech_new(glob_s, nullptr, nullptr, 0, &conn), SASL_BADPARAM);
   sasl_server_params_t no_utils = fx.sparams;
   no_utils.utils = nullptr;
-  assert_int_equal(fx.server_plug->mech_new(glob_s, &no_utils, nullptr, 0, &conn),
-                   SASL_BADPARAM);
+  assert_int_equal(fx.server_plug->mech_new(glob_s, &no_utils, nullptr, 0, &conn), SASL_BADPARAM);
   assert_null(conn);
 
   assert_int_equal(fx.client_plug->mech_new(glob_c, &fx.cparams, nullptr), SASL_BADPARAM);
@@ -689,12 +687,9 @@ void mech_step_refuses_null_pointers(void** state) {
   const auto cstep = fx.client_plug->mech_step;
   assert_int_equal(cstep(cc, cp, nullptr, 0, &fx.prompts, nullptr, &outlen, co), SASL_BADPARAM);
   assert_int_equal(cstep(cc, cp, nullptr, 0, &fx.prompts, &out, nullptr, co), SASL_BADPARAM);
-  assert_int_equal(cstep(cc, cp, nullptr, 0, &fx.prompts, &out, &outlen, nullptr),
-                   SASL_BADPARAM);
-  assert_int_equal(cstep(nullptr, cp, nullptr, 0, &fx.prompts, &out, &outlen, co),
-                   SASL_BADPARAM);
-  assert_int_equal(cstep(cc, nullptr, nullptr, 0, &fx.prompts, &out, &outlen, co),
-                   SASL_BADPARAM);
+  assert_int_equal(cstep(cc, cp, nullptr, 0, &fx.prompts, &out, &outlen, nullptr), SASL_BADPARAM);
+  assert_int_equal(cstep(nullptr, cp, nullptr, 0, &fx.prompts, &out, &outlen, co), SASL_BADPARAM);
+  assert_int_equal(cstep(cc, nullptr, nullptr, 0, &fx.prompts, &out, &outlen, co), SASL_BADPARAM);
   assert_int_equal(cstep(cc, cp, nullptr, 5, &fx.prompts, &out, &outlen, co), SASL_BADPARAM);
   assert_ptr_equal(out, kUntouched);
   assert_int_equal(outlen, 7);
@@ -823,6 +818,74 @@ void exchange_by_hand_succeeds_and_outputs_outlive_the_step(void** state) {
   fx.client_plug->mech_dispose(fx.client_conn, &fx.client.utils);
   fx.client_conn = nullptr;
   assert_int_equal(g_live_blocks, 0);
+}
+
+// ---- HTTP mode (SASL_NEED_HTTP)
+// ------------------------------------------------------------------
+
+void http_mode_exchange_through_the_abi(void** state) {
+  Fixture& fx = test_support::fixture<Fixture>(state);
+  init_server(fx);
+  init_client(fx);
+  fx.sparams.flags = SASL_NEED_HTTP;
+  fx.cparams.flags = SASL_NEED_HTTP;
+  // A client in HTTP mode needs the request, as the stock plugin says.
+  void* conn = nullptr;
+  assert_int_equal(fx.client_plug->mech_new(fx.client_plug->glob_context, &fx.cparams, &conn),
+                   SASL_BADPARAM);
+  assert_null(conn);
+  const sasl_http_request_t request{"GET", "/cal/", reinterpret_cast<const unsigned char*>(""), 0,
+                                    0};
+  fx.cparams.http_request = &request;
+  assert_int_equal(fx.server_plug->mech_new(fx.server_plug->glob_context, &fx.sparams, nullptr, 0,
+                                            &fx.server_conn),
+                   SASL_OK);
+  assert_int_equal(
+      fx.client_plug->mech_new(fx.client_plug->glob_context, &fx.cparams, &fx.client_conn),
+      SASL_OK);
+  const char* out = nullptr;
+  unsigned outlen = 0;
+  assert_int_equal(server_step(fx, nullptr, 0, &out, &outlen), SASL_CONTINUE);
+  fx.challenge.assign(out, outlen);
+  assert_true(contains(fx.challenge, "realm=\"example.com\""));
+  assert_true(contains(fx.challenge, "algorithm=MD5-sess"));
+  assert_false(contains(fx.challenge, "cipher"));
+  const char* cout = "x";
+  unsigned coutlen = 9;
+  assert_int_equal(client_step(fx, nullptr, 0, &cout, &coutlen), SASL_CONTINUE);
+  assert_null(cout);
+  assert_int_equal(client_step(fx, out, outlen, &cout, &coutlen), SASL_CONTINUE);
+  fx.response.assign(cout, coutlen);
+  assert_true(contains(fx.response, "uri=\"/cal/\""));
+  assert_false(contains(fx.response, "digest-uri"));
+  // Credentials without the request: a clear error, not a crash.
+  void* other = nullptr;
+  assert_int_equal(
+      fx.server_plug->mech_new(fx.server_plug->glob_context, &fx.sparams, nullptr, 0, &other),
+      SASL_OK);
+  const char* o2 = nullptr;
+  unsigned o2len = 0;
+  assert_int_equal(
+      fx.server_plug->mech_step(other, &fx.sparams, cout, coutlen, &o2, &o2len, &fx.server_out),
+      SASL_BADPARAM);
+  fx.server_plug->mech_dispose(other, &fx.server.utils);
+  std::memset(&fx.server_out, 0, sizeof fx.server_out);
+  fx.sparams.http_request = &request;
+  const char* sout = nullptr;
+  unsigned soutlen = 0;
+  assert_int_equal(server_step(fx, cout, coutlen, &sout, &soutlen), SASL_OK);
+  fx.rspauth.assign(sout, soutlen);
+  assert_true(starts_with(fx.rspauth, "rspauth=\""));
+  assert_true(contains(fx.rspauth, "nc=00000001"));
+  assert_int_equal(fx.server_out.doneflag, 1);
+  assert_int_equal(fx.server_out.mech_ssf, 0);
+  assert_null(fx.server_out.encode);
+  assert_string_equal(fx.server_out.authid, "alice");
+  const char* cfinal = "x";
+  unsigned cfinal_len = 9;
+  assert_int_equal(client_step(fx, sout, soutlen, &cfinal, &cfinal_len), SASL_OK);
+  assert_int_equal(fx.client_out.doneflag, 1);
+  assert_int_equal(fx.client_out.mech_ssf, 0);
 }
 
 // ---- The server's user store -------------------------------------------------------------------
@@ -976,6 +1039,7 @@ int main() {
       DMD5_TEST(plug_init_refuses_null_pointers, Fixture),
       DMD5_TEST(plug_tables_describe_one_digest_md5_mechanism, Fixture),
       DMD5_TEST(mech_new_refuses_null_pointers, Fixture),
+      DMD5_TEST(http_mode_exchange_through_the_abi, Fixture),
       DMD5_TEST(mech_step_refuses_null_pointers, Fixture),
       DMD5_TEST(exchange_by_hand_succeeds_and_outputs_outlive_the_step, Fixture),
       DMD5_TEST(server_reads_user_password_through_prop_getnames_and_erases_it, Fixture),
