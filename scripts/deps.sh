@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(autoconf automake libtool pkg-config g++ make
           libsasl2-dev libsasl2-2 libsasl2-modules sasl2-bin libssl-dev openssl libcmocka-dev
-          openjdk-17-jdk-headless slapd ldap-utils python3-ldap valgrind util-linux iproute2 clang libclang-rt-14-dev clang-tidy clang-format)
+          openjdk-17-jdk-headless slapd ldap-utils python3-ldap valgrind util-linux iproute2 clang libclang-rt-14-dev clang-tidy clang-format
+          cyrus-caldav cyrus-common python3-requests curl apache2 apache2-utils lighttpd)
 if [ "${1:-}" = "--minimal" ]; then
   packages=(autoconf automake libtool pkg-config g++ make libsasl2-dev libsasl2-2
             libsasl2-modules libssl-dev)
@@ -23,7 +24,16 @@ echo "deps.sh: installing ${missing[*]}"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-# slapd must not start a system instance or ask questions; our tests run their own.
+# No daemon (slapd, apache2, lighttpd, Cyrus) may start a system instance or ask questions: our
+# tests run private ones. Where the machine has no policy-rc.d, one that refuses every start is
+# in place for the install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# deps.sh: no service starts while test dependencies install\nexit 101\n' |
+    $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}"; then
   $sudo apt-get update
   $sudo apt-get install -y --no-install-recommends "${missing[@]}"
