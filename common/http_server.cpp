@@ -90,14 +90,8 @@ Result<StepOutput> HttpServerSession::challenge(ServerHost& host, bool stale) {
   c.auth_int = true;
   c.utf8 = true;
   c.stale = stale;
-  m_out.clear();
-  for (const HttpAlgorithm a : m_options.algorithms) {
-    c.algorithm = a;
-    if (!m_out.empty()) {
-      m_out += ", Digest ";
-    }
-    m_out += format_http_challenge(c);
-  }
+  c.algorithm = m_options.algorithms.front();
+  m_out = format_http_challenge(c);
   m_state = State::AwaitResponse;
   return StepOutput{m_out, false};
 }

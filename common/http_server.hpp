@@ -25,8 +25,10 @@ struct HttpRequest {
 };
 
 struct HttpServerOptions {
-  // Offered in this order, each as its own challenge (RFC 7616 §3.7); curl and Python's requests
-  // answer one of several challenges in one header, the stock plugin's client does not.
+  // The first is offered; credentials may use any of them. Several challenges in one header
+  // (RFC 7616 §3.7) are not sent: the application writes our output as one WWW-Authenticate
+  // value, and curl and Python's requests read such a value as one parameter list, the last
+  // challenge's values winning (docs/protocol.md §12.3).
   std::vector<HttpAlgorithm> algorithms{HttpAlgorithm::Md5Sess};
   std::optional<std::string> realm;  // digestmd5_realms' first; else user_realm, else FQDN
   std::shared_ptr<HttpNonceStore> nonces;
