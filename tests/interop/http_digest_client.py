@@ -135,7 +135,8 @@ def main():
     ap.add_argument("--method", default="GET")
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", required=True)
-    ap.add_argument("--algorithm", help="MD5, MD5-sess, SHA-256, SHA-256-sess, SHA-512-256[-sess]; "
+    ap.add_argument("--algorithm", help="MD5, MD5-sess, SHA-256, SHA-256-sess, SHA-512-256[-sess], "
+                    "or 'unoffered' (the first of these no challenge offers); "
                     "default: the chosen challenge's")
     ap.add_argument("--nc", default="1", help="comma-separated nonce counts, one request each")
     ap.add_argument("--cnonce", default="0a4f113b")
@@ -167,7 +168,13 @@ def main():
         values = r.msg.get_all("WWW-Authenticate") or []
         for v in values:
             print(f"challenge: {v}")
-        chal = pick(parse_challenges(values), args.algorithm)
+        challenges = parse_challenges(values)
+        if args.algorithm == "unoffered":
+            offered = {c.get("algorithm", "MD5").lower() for s, c in challenges if s == "digest"}
+            args.algorithm = next(a for a in ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess",
+                                              "SHA-512-256", "SHA-512-256-sess")
+                                  if a.lower() not in offered)
+        chal = pick(challenges, args.algorithm)
         if r.status != 401 or chal is None or "nonce" not in chal:
             print(f"error: no Digest challenge (status {r.status})")
             return 2
