@@ -139,8 +139,8 @@ port_open() {
 
 # Below the kernel's ephemeral range (32768-60999), so no client connection holds the port.
 pick_port() {
-    local p tries
-    for tries in $(seq 1 50); do
+    local p _
+    for _ in $(seq 1 50); do
         p=$((20000 + RANDOM % 12000))
         if ! port_open "$p" && ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
             echo "$p"
@@ -164,7 +164,7 @@ wait_port() {
 # ---------------------------------------------------------------- Cyrus httpd
 # cyrus_setup NAME PORT [EXTRA-IMAPD.CONF-LINE...]: a private config dir for one instance.
 cyrus_setup() {
-    local name=$1 port=$2 d=$TMP/cyrus-$1
+    local port=$2 d=$TMP/cyrus-$1
     shift 2
     mkdir -p "$d/conf" "$d/part"
     {
