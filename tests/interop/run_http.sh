@@ -400,6 +400,7 @@ print("after", r.status_code, r.request.headers.get("Authorization", ""))
 EOF
 "$PY" "$TMP/restart.py" "$CY/rss" "$ALICE_PW" "$TMP/restarted" >"$TMP/restart.out" 2>&1 &
 restart_py=$!
+PIDS+=("$restart_py")
 for _ in $(seq 1 200); do grep -q '^before' "$TMP/restart.out" && break; sleep 0.05; done
 stop_pid "$CYRUS_PID"
 cyrus_start md5 "$CY_PORT"
@@ -416,6 +417,7 @@ touch "$TMP/restarted"
 timeout "$CLIENT_TIMEOUT" tail --pid="$restart_py" -f /dev/null
 wait "$restart_py"
 RC=$?
+stop_pid "$restart_py"   # only drops it from PIDS: it has exited
 cp "$TMP/restart.out" "$TMP/out"
 : >"$TMP/err"
 check "first GET not 200" out_has '^before 200$'
