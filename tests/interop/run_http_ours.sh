@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # run_http_ours.sh: the HTTP Digest cases (run_http.sh) with the project's plugin on the server
-# side, on the client side, and on both (OURS_DIR = the build's plugin dir; the stock plugin
-# fills the rest). The side that runs ours is expected to do SHA-256 (OURS_SHA256=no turns that
+# side, on the client side, on both, and the stock plugin on both as the reference (OURS_DIR =
+# the build's plugin dir; the stock plugin fills the rest). The side that runs ours is expected to do SHA-256 (OURS_SHA256=no turns that
 # off). The three runs are merged into one TAP stream.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,8 +18,10 @@ fi
 status=0
 n=0
 name() { if [ "$1" = "$ours" ]; then echo ours; else echo stock; fi; }
+[ "$ours" != "$stock" ] || { echo "Bail out! OURS_DIR is the stock plugin's directory"; exit 1; }
 sha() { if [ "$1" = "$ours" ]; then echo "$ours_sha"; else echo no; fi; }
-for combo in "$ours $stock" "$stock $ours" "$ours $ours"; do
+# The stock plugin on both sides runs too, as the reference the other rows are read against.
+for combo in "$ours $stock" "$stock $ours" "$ours $ours" "$stock $stock"; do
   read -r server client <<<"$combo"
   label="[server=$(name "$server") client=$(name "$client")]"
   out=$(SERVER_PLUGIN_DIR=$server CLIENT_PLUGIN_DIR=$client \
