@@ -3,6 +3,7 @@
 #include "common/http_messages.hpp"
 
 #include <array>
+#include <optional>
 
 #include "common/directive_binder.hpp"
 #include "common/directive_list.hpp"
@@ -35,59 +36,77 @@ std::size_t skip_quoted(std::string_view s, std::size_t i) noexcept {
   return std::string_view::npos;
 }
 
-// split_challenges cuts a header value into challenges. An element (between top-level commas)
-// that starts with a token followed by white space and not by '=' starts a new challenge
-// (RFC 7235 §4.1: "1#challenge", each "auth-scheme [ 1*SP ( token68 / #auth-param ) ]").
+// skip_separators passes white space and the commas of empty elements from `i`.
+std::size_t skip_separators(std::string_view s, std::size_t i) noexcept {
+  while (i < s.size() && (is_ows(s[i]) || s[i] == ',')) {
+    ++i;
+  }
+  return i;
+}
+
+// SchemeAt is a challenge's scheme and where its parameters begin.
+struct SchemeAt {
+  std::string_view scheme;
+  std::size_t params;
+};
+
+// scheme_at tells whether the element at `i` starts a new challenge: a token followed by white
+// space and not by '=', or standing alone (RFC 7235 §4.1: "auth-scheme [ 1*SP ( token68 /
+// #auth-param ) ]").
+std::optional<SchemeAt> scheme_at(std::string_view s, std::size_t i) noexcept {
+  std::size_t j = i;
+  while (j < s.size() && is_token_char(s[j])) {
+    ++j;
+  }
+  std::size_t k = j;
+  while (k < s.size() && is_ows(s[k])) {
+    ++k;
+  }
+  if (j > i && (k == s.size() || s[k] == ',' || (k > j && s[k] != '='))) {
+    return SchemeAt{s.substr(i, j - i), k};
+  }
+  return std::nullopt;
+}
+
+// element_end returns the index of the comma that ends the element at `i` (or s.size()), and
+// npos for an unterminated quoted string.
+std::size_t element_end(std::string_view s, std::size_t i) noexcept {
+  while (i < s.size() && s[i] != ',') {
+    i = s[i] == '"' ? skip_quoted(s, i) : i + 1;
+    if (i == std::string_view::npos) {
+      return i;
+    }
+  }
+  return i;
+}
+
+// split_challenges cuts a header value into challenges; a value without a leading scheme is
+// the first challenge's parameters.
 Result<std::vector<ChallengeSpan>> split_challenges(std::string_view s) {
   std::vector<ChallengeSpan> out;
   std::size_t start = 0;  // where the last challenge's parameters begin
-  std::size_t i = 0;
-  for (;;) {
-    while (i < s.size() && (is_ows(s[i]) || s[i] == ',')) {
-      ++i;
-    }
-    if (i == s.size()) {
-      break;
-    }
-    const std::size_t element = i;
-    std::size_t j = i;
-    while (j < s.size() && is_token_char(s[j])) {
-      ++j;
-    }
-    std::size_t k = j;
-    while (k < s.size() && is_ows(s[k])) {
-      ++k;
-    }
-    const bool new_challenge =
-        j > element && (k == s.size() || s[k] == ',' || (k > j && s[k] != '='));
-    if (new_challenge) {
+  for (std::size_t i = skip_separators(s, 0); i < s.size(); i = skip_separators(s, i + 1)) {
+    if (const auto sc = scheme_at(s, i)) {
       if (!out.empty()) {
-        out.back().params = s.substr(start, element - start);
+        out.back().params = s.substr(start, i - start);
       }
       if (out.size() >= kMaxHttpChallenges) {
         return bad("too many challenges in one header");
       }
-      out.push_back({s.substr(element, j - element), {}});
-      start = k;
-      i = k;
+      out.push_back({sc->scheme, {}});
+      start = sc->params;
+      i = sc->params;
     } else if (out.empty()) {
       out.push_back({{}, {}});
-      start = element;
+      start = i;
     }
-    while (i < s.size() && s[i] != ',') {
-      if (s[i] == '"') {
-        i = skip_quoted(s, i);
-        if (i == std::string_view::npos) {
-          return bad("unterminated quoted string in challenge");
-        }
-      } else {
-        ++i;
-      }
+    i = element_end(s, i);
+    if (i == std::string_view::npos) {
+      return bad("unterminated quoted string in challenge");
     }
     if (i == s.size()) {
       break;
     }
-    ++i;
   }
   if (!out.empty()) {
     out.back().params = s.substr(start);

@@ -139,6 +139,30 @@ std::optional<SecureBytes> recover_http_ha1(const Crypto& crypto, const StoredSe
   return ha1;
 }
 
+// check_terms refuses credentials that do not answer our challenge for this request.
+Status HttpServerSession::check_terms(const HttpRequest& request, const HttpCredentials& c,
+                                      std::string_view realm) const {
+  if (c.realm != realm) {
+    return fail(Errc::BadAuth, "HTTP credentials name another realm");
+  }
+  if (c.uri != request.uri) {
+    return fail(Errc::BadAuth, "HTTP credentials' uri is not the request's");
+  }
+  if (!offered(c.algorithm.value_or(HttpAlgorithm::Md5))) {
+    return fail(Errc::BadProtocol, "HTTP credentials use an algorithm not offered");
+  }
+  if (c.qop == HttpQop::None) {
+    return fail(Errc::BadProtocol, "HTTP credentials without qop (RFC 2069)");
+  }
+  if (c.userhash) {
+    return fail(Errc::BadProtocol, "HTTP credentials use userhash, not offered");
+  }
+  if (!c.opaque || *c.opaque != opaque_of(c.nonce)) {
+    return fail(Errc::BadProtocol, "HTTP credentials do not echo opaque");
+  }
+  return {};
+}
+
 Result<StepOutput> HttpServerSession::verify(ServerHost& host, const HttpRequest* request,
                                              const HttpCredentials& c) {
   if (request == nullptr) {
@@ -149,24 +173,8 @@ Result<StepOutput> HttpServerSession::verify(ServerHost& host, const HttpRequest
   if (!r) {
     return report(host, r.error());
   }
-  const HttpAlgorithm alg = c.algorithm.value_or(HttpAlgorithm::Md5);
-  if (c.realm != *r) {
-    return report(host, fail(Errc::BadAuth, "HTTP credentials name another realm"));
-  }
-  if (c.uri != request->uri) {
-    return report(host, fail(Errc::BadAuth, "HTTP credentials' uri is not the request's"));
-  }
-  if (!offered(alg)) {
-    return report(host, fail(Errc::BadProtocol, "HTTP credentials use an algorithm not offered"));
-  }
-  if (c.qop == HttpQop::None) {
-    return report(host, fail(Errc::BadProtocol, "HTTP credentials without qop (RFC 2069)"));
-  }
-  if (c.userhash) {
-    return report(host, fail(Errc::BadProtocol, "HTTP credentials use userhash, not offered"));
-  }
-  if (!c.opaque || *c.opaque != opaque_of(c.nonce)) {
-    return report(host, fail(Errc::BadProtocol, "HTTP credentials do not echo opaque"));
+  if (const auto st = check_terms(*request, c, *r); !st) {
+    return report(host, st.error());
   }
   auto secret = fetch_account_secret(host, c.username, c.realm, std::nullopt);
   if (!secret) {
@@ -174,16 +182,23 @@ Result<StepOutput> HttpServerSession::verify(ServerHost& host, const HttpRequest
   }
   const auto ha1 = recover_http_ha1(*m_crypto, *secret, c, *request);
   if (!ha1) {
-    if (secret->kind == StoredSecret::Kind::Ss && http_algorithm_info(alg).strength != 0) {
+    const auto& alg = http_algorithm_info(c.algorithm.value_or(HttpAlgorithm::Md5));
+    if (secret->kind == StoredSecret::Kind::Ss && alg.strength != 0) {
       return report(host, fail(Errc::BadAuth, "the user store holds only the MD5 secret; " +
-                                                  std::string(http_algorithm_info(alg).name) +
+                                                  std::string(alg.name) +
                                                   " needs the password (userPassword)"));
     }
     return report(host, fail(Errc::BadAuth, "client response does not match"));
   }
-  // The proof is right; now the nonce. A client that knows the password but holds an expired,
-  // unknown or used count gets a new nonce with stale=true (RFC 7616 §3.3).
-  switch (m_options.nonces->check(c.nonce, *r)) {
+  return accept(host, *request, c, *r, *ha1);
+}
+
+// accept runs after a right proof: the nonce decides. A client that knows the password but holds
+// an expired, unknown or used count gets a new nonce with stale=true (RFC 7616 §3.3).
+Result<StepOutput> HttpServerSession::accept(ServerHost& host, const HttpRequest& request,
+                                             const HttpCredentials& c, std::string_view realm,
+                                             const SecureBytes& ha1) {
+  switch (m_options.nonces->check(c.nonce, realm)) {
     case HttpNonceStore::State::Usable:
       break;
     case HttpNonceStore::State::Expired:
@@ -199,9 +214,10 @@ Result<StepOutput> HttpServerSession::verify(ServerHost& host, const HttpRequest
                  " is replayed or out of order for its nonce (or the nonce is another user's)");
     return challenge(host, true);
   }
+  const HttpAlgorithm alg = c.algorithm.value_or(HttpAlgorithm::Md5);
   HttpAuthInfo info;
-  const HttpDigestInputs in{alg, c.nonce, c.nc, c.cnonce, c.qop, "", c.uri, request->entity};
-  info.rspauth = http_digest(*m_crypto, *ha1, in);
+  const HttpDigestInputs in{alg, c.nonce, c.nc, c.cnonce, c.qop, "", c.uri, request.entity};
+  info.rspauth = http_digest(*m_crypto, ha1, in);
   info.cnonce = c.cnonce;
   info.nc = c.nc;
   info.qop = c.qop;

@@ -50,6 +50,10 @@ class HttpServerSession {
   Result<std::string> realm(ServerHost& host) const;
   Result<StepOutput> challenge(ServerHost& host, bool stale);
   Result<StepOutput> verify(ServerHost& host, const HttpRequest* request, const HttpCredentials& c);
+  Status check_terms(const HttpRequest& request, const HttpCredentials& c,
+                     std::string_view realm) const;
+  Result<StepOutput> accept(ServerHost& host, const HttpRequest& request, const HttpCredentials& c,
+                            std::string_view realm, const SecureBytes& ha1);
   [[nodiscard]] std::string opaque_of(std::string_view nonce) const;
   [[nodiscard]] bool offered(HttpAlgorithm a) const noexcept;
 
