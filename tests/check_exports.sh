@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # check_exports.sh: the plugin exports only the two init symbols, and libsasl2 (through
 # saslpluginviewer) sees the descriptor of the stock plugin: DIGEST-MD5, SSF 128, the same
-# security flags and features (minus SUPPORTS_HTTP until HTTP mode exists).
+# security flags and features, SUPPORTS_HTTP included (HTTP Digest mode, docs/protocol.md §12).
 set -u
 build=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 lib="$build/.libs/libdigestmd5.so"
@@ -37,12 +37,12 @@ client=$(printf '%s\n' "$view" | sed -n '/List of client plugins/,$p')
 
 printf '%s\n' "$server" | grep -q "SASL mechanism: DIGEST-MD5, best SSF: 128, supports setpass: yes" &&
   printf '%s\n' "$server" | grep -q "security flags: NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH$" &&
-  printf '%s\n' "$server" | grep -q "features: PROXY_AUTHENTICATION$"
-check $? "server descriptor: SSF 128, setpass, NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH, PROXY_AUTHENTICATION"
+  printf '%s\n' "$server" | grep -q "features: PROXY_AUTHENTICATION|SUPPORTS_HTTP$"
+check $? "server descriptor: SSF 128, setpass, NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH, PROXY_AUTHENTICATION|SUPPORTS_HTTP"
 
 printf '%s\n' "$client" | grep -q "SASL mechanism: DIGEST-MD5, best SSF: 128" &&
   printf '%s\n' "$client" | grep -q "security flags: NO_ANONYMOUS|NO_PLAINTEXT|MUTUAL_AUTH$" &&
-  printf '%s\n' "$client" | grep -q "features: PROXY_AUTHENTICATION|NEED_SERVER_FQDN$"
+  printf '%s\n' "$client" | grep -q "features: PROXY_AUTHENTICATION|NEED_SERVER_FQDN|SUPPORTS_HTTP$"
 check $? "client descriptor: as the server plus NEED_SERVER_FQDN"
 
 printf '%s\n' "$view" | grep -q 'Plugin "digestmd5" \[loaded\], 	API version: 4'
