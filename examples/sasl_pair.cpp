@@ -322,14 +322,29 @@ Pair::Pair(Options options) : m_options(std::move(options)) {
   m_server_callbacks.push_back({SASL_CB_LIST_END, nullptr, nullptr});
 
   const char* realm = m_options.user_realm.empty() ? nullptr : m_options.user_realm.c_str();
+  const unsigned http_flag = m_options.http ? SASL_NEED_HTTP : 0;
   if (sasl_client_new(m_options.service.c_str(), m_options.fqdn.c_str(), nullptr, nullptr,
-                      m_client_callbacks.data(), 0, &m_client) != SASL_OK) {
+                      m_client_callbacks.data(), http_flag, &m_client) != SASL_OK) {
     m_client = nullptr;
   }
   if (sasl_server_new(m_options.service.c_str(), m_options.fqdn.c_str(), realm, nullptr, nullptr,
-                      m_server_callbacks.data(), m_options.success_data ? SASL_SUCCESS_DATA : 0,
+                      m_server_callbacks.data(),
+                      (m_options.success_data ? SASL_SUCCESS_DATA : 0) | http_flag,
                       &m_server) != SASL_OK) {
     m_server = nullptr;
+  }
+  if (m_options.http && m_options.http_set_request) {
+    // libsasl2 stores the pointer, not a copy: the request lives as long as the Pair.
+    m_http_request.method = m_options.http_method.c_str();
+    m_http_request.uri = m_options.http_uri.c_str();
+    m_http_request.entity = reinterpret_cast<const unsigned char*>(m_options.http_body.data());
+    m_http_request.elen = m_options.http_body.size();
+    m_http_request.non_persist = 0;
+    for (sasl_conn_t* conn : {m_client, m_server}) {
+      if (conn != nullptr) {
+        sasl_setprop(conn, SASL_HTTP_REQUEST, &m_http_request);
+      }
+    }
   }
   if (m_client != nullptr) {
     const auto p = props_of(m_options.client);
@@ -417,9 +432,13 @@ int Pair::run() {
   if (m_client_rc != SASL_CONTINUE && m_client_rc != SASL_OK) {
     return m_client_rc;
   }
+  if (m_options.keep_transcript && out != nullptr) {
+    m_initial_response.assign(out, outlen);
+  }
   const char* sout = nullptr;
   unsigned soutlen = 0;
   m_server_rc = sasl_server_start(m_server, "DIGEST-MD5", out, outlen, &sout, &soutlen);
+  m_server_results.push_back(m_server_rc);
   std::size_t index = 0;
   while (m_server_rc == SASL_CONTINUE || m_server_rc == SASL_OK) {
     // Both done: any bytes left in the server's output were already delivered.
@@ -438,6 +457,7 @@ int Pair::run() {
     const std::string to_server = deliver(index++, out, outlen);
     m_server_rc = sasl_server_step(m_server, to_server.data(),
                                    static_cast<unsigned>(to_server.size()), &sout, &soutlen);
+    m_server_results.push_back(m_server_rc);
     if (index > 8) {
       return SASL_FAIL;
     }

@@ -64,6 +64,14 @@ struct Options {
   bool keep_transcript = true;  // false: run() records no messages (pairs kept alive in bulk)
   std::vector<std::pair<std::string, std::string>> proxies;  // allowed authid -> authzid
   std::string refuse_authzid;  // non-empty: the server's canon_user callback refuses this authzid
+  // HTTP Digest mode (SASL_NEED_HTTP; set service to "HTTP" as Cyrus httpd does): both
+  // connections get the request below as SASL_HTTP_REQUEST. The transcript is then the
+  // challenge (WWW-Authenticate), the credentials (Authorization) and Authentication-Info.
+  bool http = false;
+  bool http_set_request = true;  // false: leave SASL_HTTP_REQUEST unset (tests the refusal)
+  std::string http_method = "GET";
+  std::string http_uri = "/cal/";
+  std::string http_body;  // the entity body, hashed for qop=auth-int
   Side client;
   Side server;
 };
@@ -93,6 +101,11 @@ class Pair {
   void transform(std::size_t index, std::function<std::string(const std::string&)> edit);
 
   [[nodiscard]] const std::vector<Message>& transcript() const { return m_transcript; }
+  // initial_response is what sasl_client_start returned (kept outside the transcript, whose
+  // index 0 stays the server's first message).
+  [[nodiscard]] const std::string& initial_response() const { return m_initial_response; }
+  // server_results are the codes of sasl_server_start and each sasl_server_step, in order.
+  [[nodiscard]] const std::vector<int>& server_results() const { return m_server_results; }
   [[nodiscard]] int client_rc() const { return m_client_rc; }
   [[nodiscard]] int server_rc() const { return m_server_rc; }
   [[nodiscard]] std::string client_error() const;
@@ -116,6 +129,9 @@ class Pair {
   sasl_conn_t* m_client = nullptr;
   sasl_conn_t* m_server = nullptr;
   std::vector<Message> m_transcript;
+  std::string m_initial_response;
+  std::vector<int> m_server_results;
+  sasl_http_request_t m_http_request{};  // points into m_options; libsasl2 keeps the pointer
   std::map<std::size_t, std::function<std::string(const std::string&)>> m_injections;
   std::string m_realm_prompt;
   int m_client_rc = SASL_CONTINUE;

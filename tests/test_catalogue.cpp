@@ -12,6 +12,14 @@
 //           packet:L[,L..] after a real negotiation of layer L (auth-int, rc4-40, rc4-56, rc4,
 //                          des, 3des, aes-cbc; one test per layer), INPUT is fed to the server's
 //                          sasl_decode; CODE is the first failing call's result (or SASL_OK)
+//           http-challenge, http-credentials, http-auth-info
+//                          the same three roles with the pair in HTTP mode (SASL_NEED_HTTP,
+//                          service HTTP, request PUT /cal/work.ics with a short body; the
+//                          WWW-Authenticate, Authorization and Authentication-Info values).
+//                          For http-credentials CODE is the server's answer to INPUT only (what
+//                          the client makes of it is not checked), and may be SASL_CONTINUE: a
+//                          new challenge with stale=true, after which the client must succeed;
+//                          DETAIL is then the note the server logs, and no failure is logged
 //   OPTION  client.min_ssf / client.max_ssf / server.max_ssf / server.maxbufsize (numbers), or
 //           client.NAME / server.NAME for the plugin option NAME (e.g. server.digestmd5_hosts)
 //   CODE    SASL_OK, SASL_BADPROT, SASL_BADAUTH, ... (the name of the expected result)
@@ -19,7 +27,11 @@
 //   INPUT   the rest of the line. Escapes: \\ \n \r \t \0 \xHH \{ (a literal '{'); any other
 //           backslash is an error in the entry. Placeholders:
 //             {nonce} {cnonce}   the live nonce of the challenge / cnonce of the client
-//             {response}         the `response` value that makes the final message valid
+//             {opaque}           (http) the live opaque of the challenge
+//             {opaque-of:TEXT}   (http) the opaque our server derives from nonce TEXT
+//             {response}         the `response` value that makes the final message valid (http:
+//                                for the entry's username, realm, nonce, cnonce, nc, qop and
+//                                algorithm, the password and the pair's method, URI and body)
 //             {rspauth} {RSPAUTH} the correct rspauth (lower / upper case)
 //             {repeat:N:TEXT}    TEXT N times (TEXT may not contain '}')
 //             {pad:N}            `,p="aaa.."` elements bringing the message to exactly N octets
@@ -50,15 +62,22 @@
 #include <string>
 #include <vector>
 
+#include "common/crypto.hpp"
+#include "common/http_digest.hpp"
+#include "common/http_messages.hpp"
 #include "common/messages.hpp"
 #include "examples/sasl_pair.hpp"
-#include "tests/core_fixture.hpp"
 #include "tests/cmocka.hpp"
+#include "tests/core_fixture.hpp"
 #include "tests/proof_oracle.hpp"
 
 namespace {
 
 constexpr const char* kPassword = "wonderland";
+// The request of the HTTP entries (PUT, so that an auth-int entry hashes a real body).
+constexpr const char* kHttpMethod = "PUT";
+constexpr const char* kHttpUri = "/cal/work.ics";
+constexpr const char* kHttpBody = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
 
 struct Entry {
   std::string where;  // file:line
@@ -116,7 +135,8 @@ bool parse_line(const std::string& line, const std::string& where, Entry& e, std
   if (kind.rfind("packet:", 0) == 0) {
     e.kind = "packet";
     e.layer = kind.substr(7);
-  } else if (kind != "challenge" && kind != "response" && kind != "response-auth") {
+  } else if (kind != "challenge" && kind != "response" && kind != "response-auth" &&
+             kind != "http-challenge" && kind != "http-credentials" && kind != "http-auth-info") {
     why = "unknown KIND " + kind;
     return false;
   }
@@ -147,6 +167,10 @@ bool parse_line(const std::string& line, const std::string& where, Entry& e, std
   e.where = where;
   if ((e.code == SASL_OK) != e.detail.empty()) {
     why = "DETAIL must be empty exactly for SASL_OK";
+    return false;
+  }
+  if (e.code == SASL_CONTINUE && e.kind != "http-credentials") {
+    why = "SASL_CONTINUE is an answer of http-credentials only";
     return false;
   }
   return true;
@@ -206,6 +230,7 @@ bool load(const std::filesystem::path& dir) {
 struct Live {
   std::string nonce;
   std::string cnonce;
+  std::string opaque;
   std::string rspauth;
   std::function<std::string(const std::string&)> seal;  // packet entries
   std::string last_sealed;
@@ -213,6 +238,19 @@ struct Live {
   std::string held_tail;       // octets a trunc= modifier kept back, for {rest}
   std::string held_text;
 };
+
+// opaque_of is the opaque our server sends with `nonce` (docs/protocol.md §12.3: derived from
+// the nonce, so that a farm needs no shared state), for entries that bring their own nonce.
+std::string opaque_of(const std::string& nonce) {
+  const auto crypto = test_support::shared_crypto();
+  if (!crypto) {
+    return "";
+  }
+  const digestmd5::SecureBytes h = digestmd5::digest_hex(
+      crypto->sha256(),
+      {digestmd5::as_bytes("digestmd5 http opaque:"), digestmd5::as_bytes(nonce)});
+  return std::string(digestmd5::as_text(digestmd5::ByteView(h)).substr(0, 32));
+}
 
 constexpr std::string_view kResponseMark = "\x01RESPONSE\x01";
 constexpr std::string_view kPadMark = "\x01PAD\x01";
@@ -371,6 +409,10 @@ bool expand_unchecked(const std::string& input, Live& live, std::vector<std::str
       chunks.back() += live.nonce;
     } else if (ph == "cnonce") {
       chunks.back() += live.cnonce;
+    } else if (ph == "opaque") {
+      chunks.back() += live.opaque;
+    } else if (ph.rfind("opaque-of:", 0) == 0) {
+      chunks.back() += opaque_of(ph.substr(10));
     } else if (ph == "response") {
       chunks.back() += kResponseMark;
     } else if (ph == "rspauth" || ph == "RSPAUTH") {
@@ -463,6 +505,8 @@ std::string directive(const std::string& message, const std::string& name) {
   return name == "nonce" ? parsed->nonce : parsed->cnonce;
 }
 
+bool is_http(const Entry& e) { return e.kind.rfind("http-", 0) == 0; }
+
 saslpair::Options options_for(const Entry& e) {
   saslpair::Options o;
   o.service = "imap";
@@ -470,6 +514,17 @@ saslpair::Options options_for(const Entry& e) {
   o.user_realm = "example.com";
   o.password = kPassword;
   o.client.max_ssf = 0;
+  if (is_http(e)) {
+    o.http = true;
+    o.service = "HTTP";
+    o.fqdn = "www.example.com";
+    o.http_method = kHttpMethod;
+    o.http_uri = kHttpUri;
+    o.http_body = kHttpBody;
+    // Prompts instead of callbacks: with names from callbacks the client would continue the
+    // nonce an earlier entry left in the process's cache and skip the challenge.
+    o.use_prompts = true;
+  }
   if (e.kind == "packet") {
     struct Window {
       const char* name;
@@ -513,6 +568,7 @@ struct Fixture {
   std::unique_ptr<saslpair::Pair> pair;
   std::string expansion_error;
   std::string detail;  // sasl_errdetail() right after the failing call
+  std::vector<std::string> later_log;  // http-credentials: lines after the server's answer
 };
 
 int setup(void** state) {
@@ -550,6 +606,126 @@ std::string finish_response(const std::string& text, const std::string& nonce) {
                                           digestmd5::Proof::ClientResponse);
   }
   return replace_marks(text, proof);
+}
+
+// ---- HTTP entries
+
+// http_ha1_for is HEX(H(A1)) for the credentials `c` and the catalogue's password.
+digestmd5::SecureBytes http_ha1_for(const digestmd5::HttpCredentials& c) {
+  const auto alg = c.algorithm.value_or(digestmd5::HttpAlgorithm::Md5);
+  const auto inner = digestmd5::http_user_hash(*crypto(), alg, c.username, c.realm,
+                                               digestmd5::as_bytes(kPassword));
+  return digestmd5::http_ha1(*crypto(), alg, inner, c.nonce, c.cnonce);
+}
+
+// http_proof is the credentials' `response` (method = the request's) or, with an empty method,
+// the server's rspauth, for the pair's request.
+std::string http_proof(const digestmd5::HttpCredentials& c, std::string_view method) {
+  const digestmd5::HttpDigestInputs in{c.algorithm.value_or(digestmd5::HttpAlgorithm::Md5),
+                                       c.nonce,
+                                       c.nc,
+                                       c.cnonce,
+                                       c.qop,
+                                       method,
+                                       method.empty() ? std::string_view(c.uri) : kHttpUri,
+                                       digestmd5::as_bytes(kHttpBody)};
+  return digestmd5::http_digest(*crypto(), http_ha1_for(c), in);
+}
+
+// finish_http_credentials replaces the {response} marks with the proof for what the entry
+// wrote; the marks stand for as many hex digits as the entry's algorithm needs.
+std::string finish_http_credentials(const std::string& text) {
+  if (text.find(kResponseMark) == std::string::npos || !crypto()) {
+    return text;
+  }
+  for (const std::size_t length : {std::size_t{32}, std::size_t{64}}) {
+    const std::string zeros(length, '0');
+    if (const auto c = digestmd5::parse_http_credentials(replace_marks(text, zeros))) {
+      return replace_marks(text, http_proof(*c, kHttpMethod));
+    }
+  }
+  return replace_marks(text, std::string(32, '0'));
+}
+
+// run_http_message runs an HTTP-mode exchange with message `index` replaced. For credentials it
+// keeps the log up to the server's answer in `log` (what the client then does is its own
+// business: it checks Authentication-Info against what it sent, not against the entry).
+int run_http_message(Fixture& fx, std::vector<std::string>& log) {
+  const Entry& e = *fx.entry;
+  fx.pair = std::make_unique<saslpair::Pair>(options_for(e));
+  saslpair::Pair& pair = *fx.pair;
+  const std::size_t index = e.kind == "http-challenge" ? 0 : e.kind == "http-credentials" ? 1 : 2;
+  bool log_taken = false;
+  pair.transform(index, [&](const std::string& live_text) {
+    Live live;
+    const auto& t = pair.transcript();
+    const auto challenges = digestmd5::parse_http_challenges(index == 0 ? live_text : t.at(0).text);
+    if (challenges && !challenges->empty()) {
+      live.nonce = challenges->front().nonce;
+      live.opaque = challenges->front().opaque.value_or("");
+    }
+    if (index > 0) {
+      const auto sent = digestmd5::parse_http_credentials(index == 1 ? live_text : t.at(1).text);
+      if (!sent || !crypto()) {
+        fx.expansion_error = "the live credentials do not parse";
+        return live_text;
+      }
+      live.cnonce = sent->cnonce;
+      live.rspauth = http_proof(*sent, "");
+      // The oracle must agree with the plugin on the live messages, or its proofs mean nothing.
+      std::string live_proof = sent->response;
+      std::string oracle = http_proof(*sent, kHttpMethod);
+      if (index == 2) {
+        const auto info = digestmd5::parse_http_auth_info(live_text);
+        live_proof = info && info->rspauth ? *info->rspauth : "";
+        oracle = live.rspauth;
+      }
+      if (live_proof != oracle) {
+        fx.expansion_error = "the proof oracle disagrees with the live exchange";
+        return live_text;
+      }
+    }
+    std::vector<std::string> chunks;
+    std::string why;
+    if (!expand(e.input, live, chunks, why) || chunks.size() != 1) {
+      fx.expansion_error = why.empty() ? "{split} outside a packet entry" : why;
+      return live_text;
+    }
+    return index == 1 ? finish_http_credentials(chunks.front()) : chunks.front();
+  });
+  if (index == 1) {
+    pair.transform(2, [&](const std::string& answer) {
+      log = saslpair::take_log();
+      log_taken = true;
+      return answer;
+    });
+  }
+  pair.run();
+  (log_taken ? fx.later_log : log) = saslpair::take_log();
+  if (index != 1) {
+    return pair.client_rc();
+  }
+  const auto& results = pair.server_results();
+  return results.size() > 1 ? results[1] : SASL_FAIL;
+}
+
+// check_stale checks a SASL_CONTINUE entry: the server's answer was a new challenge with
+// stale=true, and the client, answering it, authenticated.
+void check_stale(const Fixture& fx) {
+  const auto& t = fx.pair->transcript();
+  bool stale = false;
+  if (t.size() > 2) {
+    const auto again = digestmd5::parse_http_challenges(t[2].text);
+    stale = again && !again->empty() && again->front().stale;
+  }
+  if (!stale || fx.pair->server_rc() != SASL_OK || fx.pair->client_rc() != SASL_OK) {
+    print_error("%s: no stale challenge answered (server %d, client %d): %s\n",
+                fx.entry->where.c_str(), fx.pair->server_rc(), fx.pair->client_rc(),
+                t.size() > 2 ? t[2].text.c_str() : "");
+  }
+  assert_true(stale);
+  assert_int_equal(fx.pair->server_rc(), SASL_OK);
+  assert_int_equal(fx.pair->client_rc(), SASL_OK);
 }
 
 // run_message runs a full exchange with one message replaced; returns the checked side's code.
@@ -655,6 +831,9 @@ void catalogue_entry(void** state) {
   if (e.kind == "packet") {
     rc = run_packet(fx, log);
     detail = fx.detail;
+  } else if (is_http(e)) {
+    rc = run_http_message(fx, log);
+    detail = e.kind == "http-credentials" ? fx.pair->server_error() : fx.pair->client_error();
   } else {
     rc = run_message(fx);
     log = saslpair::take_log();
@@ -672,9 +851,21 @@ void catalogue_entry(void** state) {
   }
   assert_int_equal(rc, e.code);
   assert_false(mentions(log, kPassword));
+  assert_false(mentions(fx.later_log, kPassword));
   assert_true(detail.find(kPassword) == std::string::npos);
   if (e.code == SASL_OK) {
     assert_int_equal(failure_lines(log), 0);
+    return;
+  }
+  if (e.code == SASL_CONTINUE) {
+    if (failure_lines(log) != 0 || !mentions(log, e.detail)) {
+      for (const auto& l : log) {
+        print_error("  log: %s\n", l.c_str());
+      }
+    }
+    assert_int_equal(failure_lines(log), 0);
+    assert_true(mentions(log, e.detail));
+    check_stale(fx);
     return;
   }
   if (failure_lines(log) != 1 || detail.find("DIGEST-MD5: ") == std::string::npos ||

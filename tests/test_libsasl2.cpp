@@ -342,6 +342,181 @@ void rspauth_tampered_is_badserv(void** state) {
   assert_int_equal(fx.pair->client_rc(), SASL_BADPROT);
 }
 
+// ---- HTTP Digest mode (SASL_NEED_HTTP; docs/protocol.md §12) ------------------------------
+
+// http_options is Cyrus httpd's setup: service HTTP, no user_realm, so the realm is the FQDN.
+// The client continues a cached nonce for the same FQDN and user, so each test that wants a
+// fresh exchange uses its own FQDN.
+Options http_options(const std::string& fqdn) {
+  Options o;
+  o.http = true;
+  o.service = "HTTP";
+  o.fqdn = fqdn;
+  return o;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// directive_value returns the value of `name` ("nonce=" etc.) in `text`, unquoted.
+std::string directive_value(const std::string& text, const std::string& name) {
+  auto at = text.find("," + name + "=");
+  at = at == std::string::npos ? (text.rfind(name + "=", 0) == 0 ? 0 : at) : at + 1;
+  if (at == std::string::npos) {
+    return "";
+  }
+  at += name.size() + 1;
+  if (text[at] == '"') {
+    return text.substr(at + 1, text.find('"', at + 1) - at - 1);
+  }
+  return text.substr(at, text.find(',', at) - at);
+}
+
+void http_auth_succeeds(void** state) {
+  Pair& p = run(state, http_options("www1.example.com"));
+  const auto log = saslpair::take_log();
+  assert_int_equal(p.client_rc(), SASL_OK);
+  assert_int_equal(p.server_rc(), SASL_OK);
+  assert_true(p.initial_response().empty());
+  const auto& t = p.transcript();
+  assert_int_equal(t.size(), 3);
+  assert_true(has(t[0].text, "algorithm=MD5-sess"));
+  assert_true(has(t[0].text, "realm=\"www1.example.com\""));
+  assert_true(has(t[0].text, "opaque=\""));
+  assert_true(has(t[0].text, "qop=\"auth,auth-int\""));
+  assert_false(has(t[0].text, "auth-conf"));
+  assert_false(has(t[0].text, "maxbuf"));
+  assert_true(has(t[1].text, "uri=\"/cal/\""));
+  assert_false(has(t[1].text, "digest-uri"));
+  assert_true(has(t[1].text, "qop=auth,"));
+  assert_true(has(t[1].text, "nc=00000001"));
+  assert_string_equal(directive_value(t[1].text, "opaque").c_str(),
+                      directive_value(t[0].text, "opaque").c_str());
+  assert_true(t[2].text.rfind("rspauth=", 0) == 0);
+  assert_int_equal(p.ssf(true), 0);
+  assert_int_equal(p.ssf(false), 0);
+  assert_string_equal(p.server_username().c_str(), "alice");
+  assert_int_equal(plugin_failures(log), 0);
+  assert_true(log_mentions(log, "authenticated (HTTP Digest, MD5-sess, auth)"));
+  assert_false(log_mentions(log, "wonderland"));
+}
+
+void http_wrong_password_is_badauth(void** state) {
+  Options o = http_options("www2.example.com");
+  o.password = "not-the-password";
+  Pair& p = run(state, o);
+  const auto log = saslpair::take_log();
+  assert_int_equal(p.server_rc(), SASL_BADAUTH);
+  assert_int_equal(p.client_rc(), SASL_CONTINUE);  // it never hears back
+  assert_int_equal(plugin_failures(log), 1);
+  assert_true(has(p.server_error(), "DIGEST-MD5: client response does not match"));
+  for (const char* secret : {"not-the-password", "wonderland"}) {
+    assert_false(log_mentions(log, secret));
+    assert_false(has(p.server_error(), secret));
+    assert_false(has(p.client_error(), secret));
+  }
+}
+
+void http_sha256_offered_by_server_option(void** state) {
+  Options o = http_options("www3.example.com");
+  o.server.options["digestmd5_http_algorithms"] = "SHA-256";
+  Pair& p = run(state, o);
+  const auto log = saslpair::take_log();
+  assert_int_equal(p.client_rc(), SASL_OK);
+  assert_int_equal(p.server_rc(), SASL_OK);
+  const auto& t = p.transcript();
+  assert_int_equal(t.size(), 3);
+  assert_true(has(t[0].text, "algorithm=SHA-256,"));
+  assert_false(has(t[0].text, "MD5"));
+  assert_true(has(t[1].text, "algorithm=SHA-256,"));
+  assert_int_equal(directive_value(t[1].text, "response").size(), 64);
+  assert_int_equal(directive_value(t[2].text, "rspauth").size(), 64);
+  assert_true(log_mentions(log, "authenticated (HTTP Digest, SHA-256, auth)"));
+}
+
+// Our client prefers qop=auth; a challenge that offers auth-int only makes it hash the body.
+void http_auth_int_hashes_the_body(void** state) {
+  Options o = http_options("www4.example.com");
+  o.http_method = "PUT";
+  o.http_uri = "/cal/alice/event.ics";
+  o.http_body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
+  const auto auth_int_only = [](const std::string& c) {
+    std::string edited = c;
+    edited.replace(edited.find("qop=\"auth,auth-int\""), 19, "qop=\"auth-int\"");
+    return edited;
+  };
+  auto& fx = *static_cast<Fixture*>(*state);
+  fx.pair = std::make_unique<Pair>(o);
+  fx.pair->transform(0, auth_int_only);
+  fx.pair->run();
+  assert_int_equal(fx.pair->client_rc(), SASL_OK);
+  assert_int_equal(fx.pair->server_rc(), SASL_OK);
+  const auto& t = fx.pair->transcript();
+  assert_true(has(t[1].text, "qop=auth-int,"));
+  assert_true(has(t[1].text, "uri=\"/cal/alice/event.ics\""));
+  assert_true(has(t[2].text, "qop=auth-int"));
+  assert_true(log_mentions(saslpair::take_log(), "(HTTP Digest, MD5-sess, auth-int)"));
+
+  // The same exchange where the server saw another body: the proof covers it.
+  o.fqdn = "www5.example.com";
+  fx.pair = std::make_unique<Pair>(o);
+  const std::string other_body =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-EDITED:1\r\nEND:VCALENDAR\r\n";
+  sasl_http_request_t server_request{};
+  server_request.method = "PUT";
+  server_request.uri = "/cal/alice/event.ics";
+  server_request.entity = reinterpret_cast<const unsigned char*>(other_body.data());
+  server_request.elen = other_body.size();
+  assert_int_equal(sasl_setprop(fx.pair->server(), SASL_HTTP_REQUEST, &server_request), SASL_OK);
+  fx.pair->transform(0, auth_int_only);
+  fx.pair->run();
+  assert_int_equal(fx.pair->server_rc(), SASL_BADAUTH);
+  assert_int_equal(plugin_failures(saslpair::take_log()), 1);
+  fx.pair.reset();  // before server_request goes out of scope
+}
+
+// The next request (new connections, same process) carries the next count of the nonce at once,
+// and the server accepts it in one round trip; the URI may differ (it is signed per request).
+void http_second_request_continues_the_nonce(void** state) {
+  Pair& first = run(state, http_options("www6.example.com"));
+  assert_int_equal(first.server_rc(), SASL_OK);
+  const std::string nonce = directive_value(first.transcript().at(0).text, "nonce");
+  const std::string cnonce = directive_value(first.transcript().at(1).text, "cnonce");
+  saslpair::take_log();
+  for (const char* nc : {"00000002", "00000003"}) {
+    Options o = http_options("www6.example.com");
+    o.http_uri = std::string("/cal/") + nc + "/";
+    Pair& next = run(state, o);
+    const auto log = saslpair::take_log();
+    assert_int_equal(next.client_rc(), SASL_OK);
+    assert_int_equal(next.server_rc(), SASL_OK);
+    const std::string& creds = next.initial_response();
+    assert_true(has(creds, std::string("nc=") + nc));
+    assert_string_equal(directive_value(creds, "nonce").c_str(), nonce.c_str());
+    assert_string_equal(directive_value(creds, "cnonce").c_str(), cnonce.c_str());
+    assert_true(has(creds, "uri=\"" + o.http_uri + "\""));
+    // One round trip: the server's first answer is Authentication-Info, with SASL_OK.
+    assert_int_equal(next.server_results().size(), 1);
+    assert_int_equal(next.server_results()[0], SASL_OK);
+    assert_int_equal(next.transcript().size(), 1);
+    assert_true(next.transcript()[0].text.rfind("rspauth=", 0) == 0);
+    assert_true(has(next.transcript()[0].text, std::string("nc=") + nc));
+    assert_string_equal(next.server_username().c_str(), "alice");
+    assert_int_equal(plugin_failures(log), 0);
+  }
+}
+
+void http_client_without_request_fails_cleanly(void** state) {
+  Options o = http_options("www7.example.com");
+  o.http_set_request = false;
+  Pair& p = run(state, o);
+  const auto log = saslpair::take_log();
+  assert_int_equal(p.client_rc(), SASL_BADPARAM);
+  assert_true(has(p.client_error(), "DIGEST-MD5: HTTP mode without the request"));
+  assert_true(p.server_results().empty());  // the server was never stepped
+  assert_int_equal(plugin_failures(log), 1);
+}
 
 // ---- security layers through libsasl2 ----------------------------------------------------
 
@@ -628,6 +803,12 @@ int main() {
                                       teardown),
       cmocka_unit_test_setup_teardown(challenge_injections_give_client_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(rspauth_tampered_is_badserv, setup, teardown),
+      cmocka_unit_test_setup_teardown(http_auth_succeeds, setup, teardown),
+      cmocka_unit_test_setup_teardown(http_wrong_password_is_badauth, setup, teardown),
+      cmocka_unit_test_setup_teardown(http_sha256_offered_by_server_option, setup, teardown),
+      cmocka_unit_test_setup_teardown(http_auth_int_hashes_the_body, setup, teardown),
+      cmocka_unit_test_setup_teardown(http_second_request_continues_the_nonce, setup, teardown),
+      cmocka_unit_test_setup_teardown(http_client_without_request_fails_cleanly, setup, teardown),
       cmocka_unit_test_setup_teardown(layer_each_window_picks_its_cipher_and_round_trips, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(layer_negotiation_is_logged, setup, teardown),
