@@ -43,6 +43,14 @@ Result<StepOutput> HttpClientSession::step(ClientHost& host, const HttpRequest& 
     }
     return continue_nonce(host, request);
   }
+  // Authentication-Info is told from a challenge by its rspauth (it may carry other directives).
+  if (m_state == State::AwaitInfo) {
+    if (const auto info = parse_http_auth_info(input); info && info->rspauth) {
+      auto out = check_info(host, request, input);
+      m_state = out ? State::Done : State::Failed;
+      return out;
+    }
+  }
   auto challenges = parse_http_challenges(input);
   if (challenges) {
     if (m_state == State::AwaitInfo && !m_continued &&
@@ -187,7 +195,7 @@ Result<StepOutput> HttpClientSession::check_info(ClientHost& host, const HttpReq
   }
   if ((info->cnonce && *info->cnonce != m_sent.cnonce) || (info->nc && *info->nc != m_sent.nc) ||
       (info->qop && *info->qop != m_sent.qop)) {
-    return report(host, fail(Errc::BadAuth, "Authentication-Info is for another request"));
+    return report(host, fail(Errc::BadServer, "Authentication-Info is for another request"));
   }
   const HttpDigestInputs in{m_sent.algorithm.value_or(HttpAlgorithm::Md5),
                             m_sent.nonce,
@@ -201,7 +209,7 @@ Result<StepOutput> HttpClientSession::check_info(ClientHost& host, const HttpReq
     if (m_cache) {
       m_cache->erase(m_cache_key);
     }
-    return report(host, fail(Errc::BadAuth, "server's rspauth does not match"));
+    return report(host, fail(Errc::BadServer, "server's rspauth does not match"));
   }
   SecureBytes().swap(m_ha1);
   m_out.clear();

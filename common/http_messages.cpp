@@ -442,6 +442,9 @@ const std::array<AuthInfoRule, 5> kAuthInfoRules{{
 }  // namespace
 
 Result<HttpAuthInfo> parse_http_auth_info(std::string_view input) {
+  if (input.size() > kHttpCredentialsLimit) {
+    return fail(Errc::TooLong, "Authentication-Info too long");
+  }
   auto list = parse_directive_list(input, kHttpCredentialsLimit);
   if (!list) {
     return list.error();

@@ -80,6 +80,8 @@ struct HttpAuthInfo {
   std::optional<std::string> nextnonce;
 };
 
+// parse_http_auth_info fails with TooLong above kHttpCredentialsLimit and BadProtocol on a syntax
+// error, a repeated directive, an nc that is not 8 lower-case hex digits or an unknown qop.
 Result<HttpAuthInfo> parse_http_auth_info(std::string_view input);
 std::string format_http_auth_info(const HttpAuthInfo& info);
 
