@@ -442,6 +442,10 @@ check "challenge lacks algorithm=SHA-256" err_has '^< WWW-Authenticate: Digest .
 check "curl got $(cat "$TMP/out"), want 200" out_is 200
 report "cyrus SHA-256: curl --digest: algorithm=SHA-256 offered, 200" "$SHA_TODO_SERVER"
 
+run "$PY" "$TMP/session.py" "$CY2/rss" alice "$ALICE_PW" 2 same
+check "want '200 00000001', '200 00000002'" out_is $'200 00000001 1\n200 00000002 0'
+report "cyrus SHA-256: python requests, one Session, 2 GETs (nc 1, 2): 200" "$SHA_TODO_SERVER"
+
 digest_py --port "$CY2_PORT" --path /rss --password "$ALICE_PW" --algorithm SHA-256 --nc 1,2
 check "challenge lacks algorithm=SHA-256" out_has '^challenge: Digest .*algorithm="?SHA-256'
 check "want 2 x status=200 rspauth=ok" count_is out '^nc=0000000[12] status=200 rspauth=ok ' 2
