@@ -25,6 +25,9 @@
 
 #include "common/client_session.hpp"
 #include "common/server_session.hpp"
+#include "common/encoding.hpp"
+#include "common/http_digest.hpp"
+#include "common/http_messages.hpp"
 #include "examples/sasl_pair.hpp"
 #include "tests/core_fixture.hpp"
 #include "tests/cmocka.hpp"
@@ -430,6 +433,49 @@ void plugin_erases_the_secret_when_the_authzid_is_refused(void** /*state*/) {
   assert_int_equal(hits, 0);
 }
 
+// HTTP mode through libsasl2: the password, A1's inner hash and H(A1) (hex, and raw for MD5's
+// SS) appear in no freed block, for MD5-sess, SHA-256 and plain MD5; a fresh FQDN per run keeps
+// the client's continuation cache from answering without a challenge.
+void plugin_http_mode_leaves_no_secret_in_freed_memory(void** /*state*/) {
+  const auto& crypto = *shared_crypto();
+  for (const HttpAlgorithm alg :
+       {HttpAlgorithm::Md5Sess, HttpAlgorithm::Sha256, HttpAlgorithm::Md5}) {
+    const std::string name(http_algorithm_info(alg).name);
+    saslpair::Options o;
+    o.http = true;
+    o.service = "HTTP";
+    o.fqdn = "secrets-" + std::to_string(static_cast<int>(alg)) + ".example";
+    o.user_realm = "example.com";
+    o.authid = "alice";
+    o.password = std::string(kPassword);
+    o.server.options["digestmd5_http_algorithms"] = name;
+    SaslRun run;
+    forget_all();
+    g_recording = true;
+    exchange_sasl(o, run);
+    g_recording = false;
+    assert_true(run.ok);
+    const auto c = parse_http_credentials(run.response);
+    assert_true(c.has_value());
+    const SecureBytes inner = http_user_hash(crypto, alg, c->username, c->realm,
+                                             as_bytes(kPassword));
+    const SecureBytes ha1 = http_ha1(crypto, alg, inner, c->nonce, c->cnonce);
+    std::vector<Secret> secrets{{"password", std::string(kPassword)},
+                                {"inner hash", std::string(as_text(ByteView(inner)))},
+                                {"HEX(H(A1))", std::string(as_text(ByteView(ha1)))}};
+    if (alg != HttpAlgorithm::Sha256) {
+      std::array<std::uint8_t, 16> ss{};
+      assert_true(from_hex(as_text(ByteView(inner)), ss));
+      secrets.push_back({"SS", raw(ss)});
+    }
+    const std::size_t hits = scan(secrets, name.c_str());
+    print_message("http %-8s: %zu freed blocks scanned for %zu secrets\n", name.c_str(),
+                  g_freed_count, secrets.size());
+    forget_all();
+    assert_int_equal(hits, 0);
+  }
+}
+
 // The scan itself must see a secret left in freed memory, or a pass would mean nothing.
 void scan_detects_an_unwiped_secret(void** /*state*/) {
   forget_all();
@@ -468,6 +514,7 @@ int main() {
       cmocka_unit_test(plugin_leaves_no_secret_in_freed_memory),
       cmocka_unit_test(plugin_erases_the_stored_secret),
       cmocka_unit_test(plugin_erases_the_secret_when_the_authzid_is_refused),
+      cmocka_unit_test(plugin_http_mode_leaves_no_secret_in_freed_memory),
   };
   const int failed = cmocka_run_group_tests_name("secrets", tests, nullptr, nullptr);
   sasl_done();
