@@ -25,7 +25,7 @@ Result<StepOutput> HttpServerSession::step(ServerHost& host, const HttpRequest* 
       m_state = State::Failed;
       return report(host, fail(Errc::BadProtocol, "HTTP credentials expected"));
     }
-    return challenge(host, false);
+    return challenge(host, request, false);
   }
   auto parsed = parse_http_credentials(input);
   if (!parsed) {
@@ -34,7 +34,7 @@ Result<StepOutput> HttpServerSession::step(ServerHost& host, const HttpRequest* 
     if (m_state == State::Start) {
       host.log(LogLevel::Note, "HTTP credentials ignored (" + std::string(parsed.error().message) +
                                    "); sending a challenge");
-      return challenge(host, false);
+      return challenge(host, request, false);
     }
     m_state = State::Failed;
     return report(host, parsed.error());
@@ -72,7 +72,8 @@ bool HttpServerSession::offered(HttpAlgorithm a) const noexcept {
   return std::find(list.begin(), list.end(), a) != list.end();
 }
 
-Result<StepOutput> HttpServerSession::challenge(ServerHost& host, bool stale) {
+Result<StepOutput> HttpServerSession::challenge(ServerHost& host, const HttpRequest* request,
+                                                bool stale) {
   auto r = realm(host);
   if (!r) {
     return report(host, r.error());
@@ -87,7 +88,7 @@ Result<StepOutput> HttpServerSession::challenge(ServerHost& host, bool stale) {
   c.opaque = opaque_of(*nonce);
   c.qop_present = true;
   c.auth = true;
-  c.auth_int = true;
+  c.auth_int = request == nullptr || request->has_entity;
   c.utf8 = true;
   c.stale = stale;
   c.algorithm = m_options.algorithms.front();
@@ -154,6 +155,10 @@ Status HttpServerSession::check_terms(const HttpRequest& request, const HttpCred
   if (c.qop == HttpQop::None) {
     return fail(Errc::BadProtocol, "HTTP credentials without qop (RFC 2069)");
   }
+  if (c.qop == HttpQop::AuthInt && !request.has_entity) {
+    return fail(Errc::BadProtocol,
+                "HTTP credentials use auth-int, but the application passes no entity body");
+  }
   if (c.userhash) {
     return fail(Errc::BadProtocol, "HTTP credentials use userhash, not offered");
   }
@@ -203,16 +208,16 @@ Result<StepOutput> HttpServerSession::accept(ServerHost& host, const HttpRequest
       break;
     case HttpNonceStore::State::Expired:
       host.log(LogLevel::Note, "HTTP nonce expired; sending stale=true");
-      return challenge(host, true);
+      return challenge(host, &request, true);
     case HttpNonceStore::State::Unknown:
       host.log(LogLevel::Note, "HTTP nonce unknown to this server; sending stale=true");
-      return challenge(host, true);
+      return challenge(host, &request, true);
   }
   if (!m_options.nonces->use(c.nonce, c.nc, c.username)) {
     host.log(LogLevel::Warn,
              "HTTP request refused: nc " + format_nc(c.nc) +
                  " is replayed or out of order for its nonce (or the nonce is another user's)");
-    return challenge(host, true);
+    return challenge(host, &request, true);
   }
   const HttpAlgorithm alg = c.algorithm.value_or(HttpAlgorithm::Md5);
   HttpAuthInfo info;

@@ -22,6 +22,9 @@ struct HttpRequest {
   std::string_view method;
   std::string_view uri;
   ByteView entity;
+  // has_entity is false when the application passes no body at all (a null pointer, as Cyrus
+  // httpd 3.6 does): then auth-int cannot protect anything and is neither offered nor accepted.
+  bool has_entity = true;
 };
 
 struct HttpServerOptions {
@@ -48,7 +51,7 @@ class HttpServerSession {
  private:
   enum class State { Start, AwaitResponse, Done, Failed };
   Result<std::string> realm(ServerHost& host) const;
-  Result<StepOutput> challenge(ServerHost& host, bool stale);
+  Result<StepOutput> challenge(ServerHost& host, const HttpRequest* request, bool stale);
   Result<StepOutput> verify(ServerHost& host, const HttpRequest* request, const HttpCredentials& c);
   Status check_terms(const HttpRequest& request, const HttpCredentials& c,
                      std::string_view realm) const;

@@ -298,7 +298,8 @@ std::optional<HttpRequest> http_request_of(const sasl_http_request_t* r) noexcep
   if (r == nullptr || r->method == nullptr || r->uri == nullptr) {
     return std::nullopt;
   }
-  return HttpRequest{r->method, r->uri, ByteView(r->entity, r->entity == nullptr ? 0 : r->elen)};
+  return HttpRequest{r->method, r->uri, ByteView(r->entity, r->entity == nullptr ? 0 : r->elen),
+                     r->entity != nullptr};
 }
 
 // encode_with / decode_with are the security-layer trampolines for oparams->encode/decode.

@@ -616,6 +616,28 @@ void threads_race_for_counts(void** state) {
   }
 }
 
+// An application that passes no body (Cyrus httpd 3.6: a null entity) gets no auth-int offer,
+// and auth-int credentials are refused rather than checked against an empty body.
+void no_entity_no_auth_int(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  const HttpRequest bodiless{"GET", "/cal/", {}, false};
+  HttpServerSession server(fx.crypto, fx.options);
+  auto ch = server.step(fx.server_host, &bodiless, "");
+  assert_true(ch.has_value());
+  assert_true(ch->data.find("qop=\"auth\"") != std::string_view::npos);
+  HttpClientSession client(fx.crypto, nullptr);
+  auto cr = client.step(fx.client_host, bodiless, ch->data);
+  assert_true(cr.has_value() && cr->data.find("qop=auth,") != std::string_view::npos);
+  auto c = parse_http_credentials(cr->data);
+  c->qop = HttpQop::AuthInt;
+  HttpServerSession other(fx.crypto, fx.options);
+  assert_errc(other.step(fx.server_host, &bodiless, format_http_credentials(*c)),
+              Errc::BadProtocol);
+  assert_true(fx.server_host.log_record.mentions("passes no entity body"));
+  auto ok = server.step(fx.server_host, &bodiless, cr->data);
+  assert_true(ok.has_value() && ok->done);
+}
+
 #define FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, test_support::teardown_fixture<Fx>)
 #define CRYPTO_TEST(fn)                                                \
   cmocka_unit_test_setup_teardown(fn, test_support::setup_crypto_only, \
@@ -642,6 +664,7 @@ int main() {
       FX_TEST(client_refusals),
       FX_TEST(client_continues_nonce),
       FX_TEST(threads_race_for_counts),
+      FX_TEST(no_entity_no_auth_int),
   };
   return cmocka_run_group_tests_name("http", tests, nullptr, nullptr);
 }

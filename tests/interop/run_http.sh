@@ -300,6 +300,7 @@ cat >"$TMP/session.py" <<'EOF'
 import sys, requests
 from requests.auth import HTTPDigestAuth
 url, user, pw, n, fresh = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "fresh"
+show_alg = len(sys.argv) > 6 and sys.argv[6] == "show-alg"
 s = requests.Session()
 s.auth = HTTPDigestAuth(user, pw)  # one auth object keeps the nonce (and counts nc) per Session
 for i in range(n):
@@ -310,7 +311,8 @@ for i in range(n):
     r = s.get(url, timeout=10)
     a = r.request.headers.get("Authorization", "")
     nc = a.split("nc=")[1][:8] if "nc=" in a else "-"
-    print(r.status_code, nc, len(r.history))
+    alg = a.split("algorithm=")[1].split(",")[0].strip('"') if "algorithm=" in a else "-"
+    print(r.status_code, nc, len(r.history), *([alg] if show_alg else []))
 EOF
 run "$PY" "$TMP/session.py" "$CY/rss" alice "$ALICE_PW" 3 same
 check "want '200 00000001', '200 00000002', '200 00000003'" \
@@ -442,8 +444,9 @@ check "challenge lacks algorithm=SHA-256" err_has '^< WWW-Authenticate: Digest .
 check "curl got $(cat "$TMP/out"), want 200" out_is 200
 report "cyrus SHA-256: curl --digest: algorithm=SHA-256 offered, 200" "$SHA_TODO_SERVER"
 
-run "$PY" "$TMP/session.py" "$CY2/rss" alice "$ALICE_PW" 2 same
-check "want '200 00000001', '200 00000002'" out_is $'200 00000001 1\n200 00000002 0'
+run "$PY" "$TMP/session.py" "$CY2/rss" alice "$ALICE_PW" 2 same show-alg
+check "want '200 00000001 1 SHA-256', '200 00000002 0 SHA-256'" \
+    out_is $'200 00000001 1 SHA-256\n200 00000002 0 SHA-256'
 report "cyrus SHA-256: python requests, one Session, 2 GETs (nc 1, 2): 200" "$SHA_TODO_SERVER"
 
 digest_py --port "$CY2_PORT" --path /rss --password "$ALICE_PW" --algorithm SHA-256 --nc 1,2
