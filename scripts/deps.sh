@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(autoconf automake libtool pkg-config g++ make
           libsasl2-dev libsasl2-2 libsasl2-modules sasl2-bin libssl-dev openssl libcmocka-dev
           openjdk-17-jdk-headless slapd ldap-utils python3-ldap valgrind util-linux iproute2 clang libclang-rt-14-dev clang-tidy clang-format
-          cyrus-caldav cyrus-common python3-requests curl apache2 apache2-utils lighttpd)
+          cyrus-caldav cyrus-common python3-requests curl apache2 apache2-utils lighttpd
+          groff-base man-db debhelper dh-autoreconf lintian fakeroot)
 if [ "${1:-}" = "--minimal" ]; then
   packages=(autoconf automake libtool pkg-config g++ make libsasl2-dev libsasl2-2
             libsasl2-modules libssl-dev)
