@@ -203,6 +203,8 @@ struct Fx {
   HttpServerOptions options;
   std::string body;
   HttpRequest request{"GET", "/cal/", {}};
+  // Sessions of again(): kept until the test ends, since a step's output views its session.
+  std::vector<std::unique_ptr<HttpServerSession>> later;
 };
 
 std::shared_ptr<HttpNonceStore> make_store(const Fx& fx, std::optional<std::string_view> key,
@@ -269,7 +271,7 @@ Exchange run(Fx& fx, const HttpServerOptions& options) {
 
 // again sends `credentials` as a later request's first Authorization (a new session).
 Result<StepOutput> again(Fx& fx, std::string_view credentials, std::string* out = nullptr) {
-  HttpServerSession server(fx.crypto, fx.options);
+  auto& server = *fx.later.emplace_back(std::make_unique<HttpServerSession>(fx.crypto, fx.options));
   auto r = server.step(fx.server_host, &fx.request, credentials);
   if (r && out != nullptr) {
     *out = std::string(r->data);
@@ -526,7 +528,8 @@ void client_refusals(void** state) {
   HttpServerSession server(fx.crypto, fx.options);
   HttpClientSession c3(fx.crypto, nullptr);
   auto ch = server.step(fx.server_host, nullptr, "");
-  auto cr = c3.step(fx.client_host, fx.request, ch->data);
+  const std::string challenge(ch->data);  // the server's next step reuses its buffer
+  auto cr = c3.step(fx.client_host, fx.request, challenge);
   assert_true(cr.has_value());
   const std::string creds(cr->data);
   auto ok = server.step(fx.server_host, &fx.request, creds);
@@ -534,7 +537,7 @@ void client_refusals(void** state) {
   std::string forged = info;
   forged[forged.find("rspauth=\"") + 9] ^= 1;
   HttpClientSession c4(fx.crypto, nullptr);
-  (void)c4.step(fx.client_host, fx.request, ch->data);
+  (void)c4.step(fx.client_host, fx.request, challenge);
   assert_errc(c3.step(fx.client_host, fx.request, forged), Errc::BadServer);
   // RFC 2069 (no qop) is computed without nc and cnonce.
   HttpClientSession c5(fx.crypto, nullptr);
