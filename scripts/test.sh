@@ -10,6 +10,10 @@
 #   4. an ASan/UBSan build: make check without interop (foreign processes cannot load an
 #      instrumented plugin)
 #   5. a ThreadSanitizer build: the same, the thread stress test included
+#   6. the Debian package (scripts/package.sh: dpkg-buildpackage and lintian), then, as root, the
+#      package test (tests/package/check_package.sh): install, diversions, the system plugin
+#      directory, a reinstall of libsasl2-modules, remove and purge. It runs last because it
+#      replaces the stock plugin the interop tests use as a peer (and a trap puts it back).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -61,6 +65,14 @@ step "ThreadSanitizer build and make check"
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 if ! make -C "$top/_build-tsan" -j"$(nproc)" check; then
   cat "$top"/_build-tsan/tests/*.log "$top"/_build-tsan/fuzz/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
+  status=1
+fi
+
+step "Debian package: build, lintian, and the install/divert/upgrade/remove test"
+if ! "$top/scripts/package.sh" "$top/_build-deb"; then
+  status=1
+elif ! bash "$top/tests/package/check_package.sh" \
+    "$(ls "$top"/_build-deb/libsasl2-modules-digestmd5_*.deb | tail -n 1)" "$top/_build/examples/demo"; then
   status=1
 fi
 
