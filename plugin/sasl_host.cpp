@@ -11,6 +11,7 @@
 
 #include "common/account.hpp"
 #include "common/digest.hpp"
+#include "common/encoding.hpp"
 
 namespace digestmd5::plugin {
 namespace {
@@ -247,6 +248,9 @@ constexpr const char* kPasswordProp = SASL_AUX_PASSWORD;  // "*userPassword"
 constexpr const char* kSetpassSsProp = "*cmusaslsecretDIGEST-MD5-SS";
 constexpr const char* kLegacySsProp = "*cmusaslsecretDIGEST-MD5";
 constexpr std::size_t kStoredSsOctets = 16;
+// Our setpass writes SS as 32 lower-case hex digits: sasldb (and other stores that treat values
+// as strings) keeps a value only up to its first NUL octet, and about one SS in sixteen has one.
+constexpr std::size_t kStoredSsHexDigits = 2 * kStoredSsOctets;
 constexpr std::size_t kSecretProps = 3;
 const char* const kSecretNames[kSecretProps + 1] = {kPasswordProp, kSetpassSsProp, kLegacySsProp,
                                                     nullptr};
@@ -301,10 +305,23 @@ class SecretRequest {
   propctx* m_ctx;
 };
 
-// stored_ss_usable: a stored SS is exactly one value of exactly 16 octets. Anything else (an
-// LDAP or SQL store can return several values, or a value of another length) is not read.
-bool stored_ss_usable(const propval& p) noexcept {
-  return has_value(p) && p.values[1] == nullptr && p.valsize == kStoredSsOctets;
+// decode_stored_ss reads a stored SS: exactly one value, of 16 octets, or (setpass's own name
+// only) of 32 lower-case hex digits. Anything else (an LDAP or SQL store can return several
+// values, or a value of another length) is not read.
+std::optional<Digest16> decode_stored_ss(const propval& p, bool hex_allowed) noexcept {
+  if (!has_value(p) || p.values[1] != nullptr) {
+    return std::nullopt;
+  }
+  Digest16 ss;
+  if (p.valsize == kStoredSsOctets) {
+    std::memcpy(ss.data(), p.values[0], kStoredSsOctets);
+    return ss;
+  }
+  if (hex_allowed && p.valsize == kStoredSsHexDigits &&
+      from_hex({p.values[0], kStoredSsHexDigits}, ss.bytes())) {
+    return ss;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -320,11 +337,12 @@ int store_secret(const Crypto& crypto, sasl_server_params_t& params, std::string
   const AccountContext where{params.user_realm != nullptr ? params.user_realm : "",
                              params.serverFQDN != nullptr ? params.serverFQDN : ""};
   const Account account = split_account_name(user, where);
-  Digest16 ss;
+  SecureBytes ss_hex;
   if (password) {
     // The ISO-8859-1 fold of docs/protocol.md §4.2, as the server tries first; a client whose
     // strings verify only as raw UTF-8 needs the plaintext password.
-    ss = compute_ss(crypto, {account.user, account.realm, *password}, true);
+    const Digest16 ss = compute_ss(crypto, {account.user, account.realm, *password}, true);
+    ss_hex = to_secure_hex(ss.bytes());
   }
   propctx* ctx = utils->prop_new(0);
   if (ctx == nullptr) {
@@ -334,8 +352,8 @@ int store_secret(const Crypto& crypto, sasl_server_params_t& params, std::string
   int rc = utils->prop_request(ctx, const_cast<const char**>(kNames));
   if (rc == SASL_OK) {
     rc = utils->prop_set(ctx, kNames[0],
-                         password ? reinterpret_cast<const char*>(ss.data()) : nullptr,
-                         password ? static_cast<int>(ss.size()) : 0);
+                         password ? reinterpret_cast<const char*>(ss_hex.data()) : nullptr,
+                         password ? static_cast<int>(ss_hex.size()) : 0);
   }
   const std::string full = account.user + "@" + account.realm;
   if (rc == SASL_OK) {
@@ -361,25 +379,28 @@ namespace {
 // (setpass's name before the v1 one); an SS of any other shape is logged and never read.
 Result<StoredSecret> pick_secret(const SecretRequest::Values& values, Host& host) {
   const propval& password = values[0];
-  const propval* stored_ss = nullptr;
+  std::optional<Digest16> stored_ss;
   bool ss_present = false;
   for (std::size_t i = 1; i < kSecretProps; ++i) {
     ss_present = ss_present || has_value(values[i]);
-    if (stored_ss == nullptr && stored_ss_usable(values[i])) {
-      stored_ss = &values[i];
-    } else if (has_value(values[i]) && !stored_ss_usable(values[i])) {
+    auto ss = decode_stored_ss(values[i], kSecretNames[i] == kSetpassSsProp);
+    if (!stored_ss && ss) {
+      stored_ss = std::move(ss);
+    } else if (has_value(values[i]) && !ss) {
       host.log(LogLevel::Warn,
-               "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
+               kSecretNames[i] == kSetpassSsProp
+                   ? "ignoring cmusaslsecretDIGEST-MD5-SS: it is not one value of 32 hex digits "
+                     "(or 16 octets)"
+                   : "ignoring cmusaslsecretDIGEST-MD5: it is not one value of 16 octets");
     }
   }
   StoredSecret secret;
   if (has_value(password)) {
     const char* p = password.values[0];
     secret.bytes.assign(p, p + std::strlen(p));
-  } else if (stored_ss != nullptr) {
+  } else if (stored_ss) {
     secret.kind = StoredSecret::Kind::Ss;
-    const auto* b = reinterpret_cast<const std::uint8_t*>(stored_ss->values[0]);
-    secret.bytes.assign(b, b + kStoredSsOctets);
+    secret.bytes.assign(stored_ss->bytes().begin(), stored_ss->bytes().end());
   } else if (ss_present) {
     return fail(Errc::NoUser, "the user's stored DIGEST-MD5 secret is unusable");
   } else {

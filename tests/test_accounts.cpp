@@ -663,6 +663,13 @@ void setpass_stores_ss_so_no_plaintext_is_needed(void** state) {
   c.realm = "other.org";
   c.password = "sam-other";
   assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_OK);
+  // An SS with a 0x00 octet: MD5("sam:example.com:nul-47") = a0f3d0246108cca6 00 0ba69e4d9a0312.
+  // sasldb keeps a value only up to its first NUL, so setpass stores SS as hex (a raw 16-octet
+  // value came back as 6 octets and locked the user out).
+  assert_true(saslpasswd2(g_paths.ours, file, "-n -c", "example.com", "sam", "nul-47"));
+  c = Case{"", "example.com", "sam", "nul-47", "", file.string()};
+  assert_int_equal(run_pair(state, options_for(c, Store::Sasldb)), SASL_OK);
+  assert_false(log_mentions(fx(state).log, "ignoring cmusaslsecret"));
 }
 
 }  // namespace
