@@ -141,7 +141,9 @@ pick_port() {
 
 AUTH_PORT=$(pick_port) || bail "no free port"
 OPEN_PORT=$(pick_port) || bail "no free port"
-[ "$AUTH_PORT" != "$OPEN_PORT" ] || OPEN_PORT=$((AUTH_PORT + 1))
+HOSTS_PORT=$(pick_port) || bail "no free port"
+[ "$(printf '%s\n' "$AUTH_PORT" "$OPEN_PORT" "$HOSTS_PORT" | sort -u | wc -l)" = 3 ] ||
+    bail "pick_port gave the same port twice"
 
 # ---------------------------------------------------------------- Postfix instances
 MAILLOG=$TMP/log/maillog   # both instances log here, as postfix-rx/... and postfix-tx/...
@@ -217,6 +219,9 @@ EOF
 start_instance() {
     local d=$TMP/$1 pid port up=0
     shift
+    # Postfix reads main.cf only once it is over a second old (it waits for an editor to
+    # finish): backdated, no process of the instance sleeps on it.
+    touch -d '-1 minute' "$d/conf/main.cf" "$d/conf/master.cf"
     postconf -c "$d/conf" -n >/dev/null 2>"$d/postconf.err" ||
         { diag <"$d/postconf.err"; bail "postconf rejects $d/conf/main.cf"; }
     MAIL_CONFIG=$d/conf setsid "$PF_SBIN/master" -c "$d/conf" -d </dev/null >"$d/master.out" 2>&1 &
@@ -249,7 +254,12 @@ smtpd_client_restrictions = permit_sasl_authenticated, reject
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
 content_filter = discard:accepted-with-sasl
 EOF
-echo "127.0.0.1:$AUTH_PORT inet n - n - - smtpd" >>"$TMP/rx/conf/master.cf"
+# HOSTS_PORT: the same smtpd with a SASL config that also sets digestmd5_hosts.
+cat >>"$TMP/rx/conf/master.cf" <<EOF
+127.0.0.1:$AUTH_PORT inet n - n - - smtpd
+127.0.0.1:$HOSTS_PORT inet n - n - - smtpd
+  -o smtpd_sasl_path=smtpd-hosts
+EOF
 # Debian's Postfix reads its SASL config from <config_directory>/sasl/<smtpd_sasl_path>.conf.
 cat >"$TMP/rx/conf/sasl/smtpd.conf" <<EOF
 pwcheck_method: auxprop
@@ -257,6 +267,7 @@ auxprop_plugin: sasldb
 sasldb_path: $TMP/sasldb2
 mech_list: DIGEST-MD5
 EOF
+{ cat "$TMP/rx/conf/sasl/smtpd.conf"; echo "digestmd5_hosts: 127.0.0.1"; } >"$TMP/rx/conf/sasl/smtpd-hosts.conf"
 
 # tx: the sending side, an open smtpd and the smtp client with DIGEST-MD5 (CLIENT_PLUGIN_DIR).
 TXC=$TMP/tx/conf
@@ -285,7 +296,7 @@ printf '[127.0.0.1]:%s alice:%s\n' "$AUTH_PORT" "$ALICE_PW" >"$TXC/sasl_passwd"
 printf '[127.0.0.1]:%s alice:wrong-%s\n' "$AUTH_PORT" "$ALICE_PW" >"$TXC/sasl_passwd_bad"
 printf 'bad.example smtpbad:[127.0.0.1]:%s\n' "$AUTH_PORT" >"$TXC/transport"
 
-start_instance rx "$AUTH_PORT"
+start_instance rx "$AUTH_PORT" "$HOSTS_PORT"
 RX_PID=$MASTER_PID
 start_instance tx "$OPEN_PORT"
 TX_PID=$MASTER_PID
@@ -325,6 +336,10 @@ check() {  # description-of-failure command...
 # report DESCRIPTION [TODO-REASON]: a case with a TODO reason is an expected failure.
 report() {
     test_no=$((test_no + 1))
+    if [ "${KEEP_TMP:-0}" = 1 ]; then   # each case's client output, for debugging
+        cp "$TMP/out" "$TMP/out.$test_no"
+        cp "$TMP/err" "$TMP/err.$test_no"
+    fi
     local todo=${2:+ # TODO $2}
     if [ ${#FAIL_REASONS[@]} -eq 0 ]; then
         echo "ok $test_no - $1$todo"
@@ -334,9 +349,11 @@ report() {
         local r
         for r in "${FAIL_REASONS[@]}"; do echo "#   $r"; done
         echo "#   exit status: $RC"
-        echo "#   stdout:"; tail -n 25 "$TMP/out" | cut -c1-300 | diag
-        echo "#   stderr:"; tail -n 25 "$TMP/err" | cut -c1-300 | diag
-        echo "#   Postfix log (new lines, last 25):"; new_log | tail -n 25 | cut -c1-300 | diag
+        local lines=25
+        [ -z "$todo" ] || lines=4   # an expected failure needs less detail
+        echo "#   stdout:"; tail -n "$lines" "$TMP/out" | cut -c1-300 | diag
+        echo "#   stderr:"; tail -n "$lines" "$TMP/err" | cut -c1-300 | diag
+        echo "#   Postfix log (new lines, last $lines):"; new_log | tail -n "$lines" | cut -c1-300 | diag
         kill -0 "$RX_PID" 2>/dev/null || echo "#   rx master is no longer running"
         kill -0 "$TX_PID" 2>/dev/null || echo "#   tx master is no longer running"
     fi
@@ -432,7 +449,8 @@ gsasl_auth() {  # password
 gsasl_auth "$ALICE_PW"
 check "exit $RC, want 0" rc_is 0
 check "no '235' from the server" out_has '^235 '
-report "smtpd: gsasl --smtp (GNU SASL's own DIGEST-MD5): 235"
+check "gsasl did not verify the server (rspauth)" err_has 'server trusted'
+report "smtpd: gsasl --smtp (GNU SASL's own DIGEST-MD5): 235, rspauth verified"
 
 gsasl_auth "wrong-$ALICE_PW"
 check "exit 0 for a wrong password" test "$RC" != 0
@@ -456,6 +474,35 @@ smtptest "wrong-$ALICE_PW"
 check "printed 'Authenticated.'" out_lacks 'Authenticated\.'
 check "no '535' from the server" out_has '535 '
 report "smtpd: smtptest, wrong password: 535"
+
+# An authorization id other than the user: Postfix sets no proxy policy, so libsasl2's default
+# (authzid must be the authenticated user) refuses it.
+SASL_PATH=$TMP/plugins-client run "$SMTPTEST" -m DIGEST-MD5 -a alice -u bob -w "$ALICE_PW" \
+    -r "$REALM" -p "$AUTH_PORT" -f "$TMP/smtptest.in" 127.0.0.1
+check "printed 'Authenticated.'" out_lacks 'Authenticated\.'
+check "no '535' from the server" out_has '535 '
+check "a message was accepted" out_lacks '250 .*queued as'
+report "smtpd: smtptest as alice with authzid bob: 535 (not authorised)"
+
+# digestmd5_hosts (ours only; the stock plugin has no such option): digest-uri "smtp/127.0.0.1"
+# (swaks) is accepted; curl puts the realm in digest-uri ("smtp/EXAMPLE") and must be refused.
+if [ "$SERVER_SO" = "$(readlink -f "$STOCK_DIR/libdigestmd5.so")" ]; then
+    HOSTS_TODO="the stock plugin has no digestmd5_hosts option"
+else
+    HOSTS_TODO=
+fi
+run swaks --server 127.0.0.1 --port "$HOSTS_PORT" --ehlo client.example --from alice@example \
+    --to bob@remote.example --auth DIGEST-MD5 --auth-user alice --auth-password "$ALICE_PW" \
+    --timeout 10 --quit-after AUTH
+check "no '235' after AUTH" out_has '^<-  235 '
+report "smtpd with digestmd5_hosts 127.0.0.1: swaks (digest-uri smtp/127.0.0.1): 235"
+
+run curl -sS -v --max-time 10 --url "smtp://127.0.0.1:$HOSTS_PORT/client.example" \
+    --login-options AUTH=DIGEST-MD5 --user "alice:$ALICE_PW" \
+    --mail-from alice@example --mail-rcpt bob@remote.example --upload-file "$TMP/msg.txt"
+check "exit $RC, want 67 (login denied)" rc_is 67
+check "no '< 535'" err_has '^< 535 '
+report "smtpd with digestmd5_hosts 127.0.0.1: curl (digest-uri smtp/$REALM): 535" "$HOSTS_TODO"
 
 # ================================================================ smtp client with DIGEST-MD5
 queue_files() { find "$TMP"/{rx,tx}/queue/{incoming,active,deferred} -type f | wc -l; }
@@ -493,6 +540,8 @@ check "smtpd did not log the failed DIGEST-MD5 authentication" log_auth_failed
 check "the message was delivered although the password is wrong" \
     sh -c "! tail -c +$((LOG_OFFSET + 1)) '$MAILLOG' | grep -q 'postfix-rx/discard.*to=<carol@bad.example>'"
 check "deferred queue does not hold the message" test "$(find "$TMP/tx/queue/deferred" -type f | wc -l)" = 1
+SMTP_PIDS=$(pids_of "$TX_PID" smtp '-n smtpbad ')
+check "smtpbad (pids: ${SMTP_PIDS:-none}) maps: $(for p in $SMTP_PIDS; do maps_digest "$p"; done), want $CLIENT_SO" smtp_maps_ok
 report "smtp client, wrong password in the map: relay deferred (SASL authentication failed)"
 
 # ---------------------------------------------------------------- done

@@ -15,8 +15,8 @@ name() { if [ "$1" = "$ours" ]; then echo ours; else echo stock; fi; }
 for combo in "$ours $stock" "$stock $ours" "$ours $ours" "$stock $stock"; do
   read -r server client <<<"$combo"
   label="[server=$(name "$server") client=$(name "$client")]"
-  out=$(SERVER_PLUGIN_DIR=$server CLIENT_PLUGIN_DIR=$client bash "$here/run_postfix.sh" 2>&1)
-  [ $? -eq 0 ] || status=1
+  out=$(SERVER_PLUGIN_DIR=$server CLIENT_PLUGIN_DIR=$client bash "$here/run_postfix.sh" 2>&1) ||
+    status=1
   while IFS= read -r line; do
     case "$line" in
       "ok "*|"not ok "*)
