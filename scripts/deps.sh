@@ -7,7 +7,9 @@ packages=(autoconf automake libtool pkg-config g++ make
           libsasl2-dev libsasl2-2 libsasl2-modules sasl2-bin libssl-dev openssl libcmocka-dev
           openjdk-17-jdk-headless slapd ldap-utils python3-ldap valgrind util-linux iproute2 clang libclang-rt-14-dev clang-tidy clang-format
           cyrus-caldav cyrus-common python3-requests curl apache2 apache2-utils lighttpd
-          groff-base man-db debhelper dh-autoreconf lintian fakeroot)
+          groff-base man-db debhelper dh-autoreconf lintian fakeroot
+          cyrus-imapd cyrus-clients postfix swaks libauthen-sasl-perl libdigest-hmac-perl
+          gsasl libgsasl-dev libsasl2-modules-db procps)
 if [ "${1:-}" = "--minimal" ]; then
   packages=(autoconf automake libtool pkg-config g++ make libsasl2-dev libsasl2-2
             libsasl2-modules libssl-dev)
