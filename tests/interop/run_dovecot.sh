@@ -235,10 +235,13 @@ service imap-login {
   }
 }
 EOF
-# unshare without --fork execs sh, which execs dovecot: $! is Dovecot's master. The overlays are
+# setsid (not a group leader here) and unshare without --fork exec, as does sh: $! is Dovecot's
+# master. The overlays are
 # read-only (no upperdir) and live only in that namespace.
 # shellcheck disable=SC2016  # $1 and $2 are the inner sh's arguments
-unshare -m --propagation private sh -c '
+# setsid: a daemon of its own process group, as the Cyrus masters of the other tests, so that no
+# group-wide signal of one test's daemon reaches another's under make check -j.
+setsid unshare -m --propagation private sh -c '
     mount -t overlay overlay -o "lowerdir=$1/usr/lib:/usr/lib" /usr/lib &&
     mount -t overlay overlay -o "lowerdir=$1/usr/bin:/usr/bin" /usr/bin &&
     exec "$1/usr/sbin/dovecot" -F -c "$2"' sh "$ROOT" "$DV/dovecot.conf" \

@@ -176,7 +176,9 @@ EOF
 chown -R cyrus:mail "$CY" "$TMP/sasldb2"
 
 # master does not pass -C to its children: the service line carries it.
-SASL_PATH=$TMP/plugins-server "$CYRUS_BIN/master" -C "$CY/imapd.conf" -M "$CY/cyrus.conf" \
+# setsid: master's shutdown sends SIGTERM to its whole process group (kill(0, ...)), which
+# would otherwise be make check's, with the other tests' daemons in it.
+SASL_PATH=$TMP/plugins-server setsid "$CYRUS_BIN/master" -C "$CY/imapd.conf" -M "$CY/cyrus.conf" \
     -p "$CY/master.pid" -D </dev/null >>"$CY/master.log" 2>&1 &
 MASTER_PID=$!
 up=0
