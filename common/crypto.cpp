@@ -12,6 +12,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "common/encoding.hpp"
+
 namespace digestmd5 {
 namespace {
 
@@ -215,12 +217,7 @@ SecureBytes digest_hex(const EVP_MD* md, std::initializer_list<ByteView> parts) 
   if (EVP_DigestFinal_ex(ctx.get(), raw.data(), &len) != 1) {
     throw std::runtime_error("digest final failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  SecureBytes hex(2 * std::size_t{len});
-  for (unsigned i = 0; i < len; ++i) {
-    hex[2 * i] = static_cast<std::uint8_t>(kHex[raw[i] >> 4]);
-    hex[2 * i + 1] = static_cast<std::uint8_t>(kHex[raw[i] & 0xf]);
-  }
+  SecureBytes hex = to_secure_hex(ByteView(raw.data(), len));
   OPENSSL_cleanse(raw.data(), raw.size());
   return hex;
 }

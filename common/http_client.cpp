@@ -117,19 +117,9 @@ Result<StepOutput> HttpClientSession::answer(ClientHost& host, const HttpRequest
     r.nc = 1;
   }
   // RFC 2617 hashes ISO-8859-1 where the text fits; charset=UTF-8 (RFC 7616) hashes UTF-8.
-  SecureBytes inner;
-  if (c.utf8) {
-    inner = http_user_hash(*m_crypto, alg, r.username, r.realm, ByteView(id->password));
-  } else {
-    SecureBytes user;
-    SecureBytes realm;
-    SecureBytes password;
-    to_8859_1(as_bytes(r.username), user);
-    to_8859_1(as_bytes(r.realm), realm);
-    to_8859_1(ByteView(id->password), password);
-    inner = http_user_hash(*m_crypto, alg, as_text(ByteView(user)), as_text(ByteView(realm)),
-                           ByteView(password));
-  }
+  const SecureBytes inner =
+      c.utf8 ? http_user_hash(*m_crypto, alg, r.username, r.realm, ByteView(id->password))
+             : http_user_hash_latin1(*m_crypto, alg, r.username, r.realm, ByteView(id->password));
   m_ha1 = http_ha1(*m_crypto, alg, inner, r.nonce, r.cnonce);
   m_sent = std::move(r);
   m_continued = false;

@@ -2,6 +2,7 @@
 // http_digest.cpp: the HTTP Digest computations.
 #include "common/http_digest.hpp"
 
+#include "common/digest.hpp"
 #include "common/directive_list.hpp"
 #include "common/value_syntax.hpp"
 
@@ -24,6 +25,27 @@ std::optional<HttpAlgorithm> parse_http_algorithm(std::string_view name) noexcep
   for (const auto& info : kHttpAlgorithms) {
     if (iequals(info.name, name)) {
       return info.id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view http_qop_name(HttpQop q) noexcept {
+  switch (q) {
+    case HttpQop::Auth:
+      return "auth";
+    case HttpQop::AuthInt:
+      return "auth-int";
+    case HttpQop::None:
+      break;
+  }
+  return {};
+}
+
+std::optional<HttpQop> parse_http_qop(std::string_view name) noexcept {
+  for (const HttpQop q : {HttpQop::Auth, HttpQop::AuthInt}) {
+    if (iequals(name, http_qop_name(q))) {
+      return q;
     }
   }
   return std::nullopt;
@@ -54,6 +76,21 @@ SecureBytes http_user_hash(const Crypto& crypto, HttpAlgorithm a, std::string_vi
                                            as_bytes(kColon), password});
 }
 
+SecureBytes http_user_hash_latin1(const Crypto& crypto, HttpAlgorithm a, std::string_view username,
+                                  std::string_view realm, ByteView password, bool* converted) {
+  SecureBytes user;
+  SecureBytes folded_realm;
+  SecureBytes folded_password;
+  const bool changed = to_8859_1(as_bytes(username), user).converted |
+                       to_8859_1(as_bytes(realm), folded_realm).converted |
+                       to_8859_1(password, folded_password).converted;
+  if (converted != nullptr) {
+    *converted = changed;
+  }
+  return http_user_hash(crypto, a, as_text(ByteView(user)), as_text(ByteView(folded_realm)),
+                        ByteView(folded_password));
+}
+
 SecureBytes http_ha1(const Crypto& crypto, HttpAlgorithm a, const SecureBytes& inner,
                      std::string_view nonce, std::string_view cnonce) {
   if (!http_algorithm_info(a).sess) {
@@ -79,7 +116,7 @@ std::string http_digest(const Crypto& crypto, const SecureBytes& ha1, const Http
         md, {ByteView(ha1), as_bytes(kColon), as_bytes(in.nonce), as_bytes(kColon), ByteView(ha2)});
   } else {
     const std::string nc = format_nc(in.nc);
-    const std::string_view qop = in.qop == HttpQop::AuthInt ? "auth-int" : "auth";
+    const std::string_view qop = http_qop_name(in.qop);
     kd = digest_hex(md, {ByteView(ha1), as_bytes(kColon), as_bytes(in.nonce), as_bytes(kColon),
                          as_bytes(nc), as_bytes(kColon), as_bytes(in.cnonce), as_bytes(kColon),
                          as_bytes(qop), as_bytes(kColon), ByteView(ha2)});

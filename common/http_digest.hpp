@@ -48,10 +48,22 @@ std::size_t http_hex_length(HttpAlgorithm a) noexcept;
 // HttpQop is the qop of one HTTP request; None is RFC 2069's digest without qop.
 enum class HttpQop : std::uint8_t { None, Auth, AuthInt };
 
+// http_qop_name is the wire name of Auth ("auth") or AuthInt ("auth-int"); empty for None.
+std::string_view http_qop_name(HttpQop q) noexcept;
+// parse_http_qop accepts "auth" and "auth-int", case-insensitively.
+std::optional<HttpQop> parse_http_qop(std::string_view name) noexcept;
+
 // http_user_hash returns H(username ":" realm ":" password) in hex: A1's inner hash, the value
 // htdigest files hold for MD5 (and, for MD5, HEX(SS) of SASL mode).
 SecureBytes http_user_hash(const Crypto& crypto, HttpAlgorithm a, std::string_view username,
                            std::string_view realm, ByteView password);
+
+// http_user_hash_latin1 is http_user_hash over username, realm and password each folded to
+// ISO-8859-1 where it fits (docs/protocol.md §4.2, RFC 2617's character set); `converted`, when
+// non-null, reports whether folding changed any of the three.
+SecureBytes http_user_hash_latin1(const Crypto& crypto, HttpAlgorithm a, std::string_view username,
+                                  std::string_view realm, ByteView password,
+                                  bool* converted = nullptr);
 
 // http_ha1 returns HEX(H(A1)) from the inner hash: the inner hash itself, or for -sess
 // H(inner ":" nonce ":" cnonce) where `inner` is the hex string (RFC 2617 erratum 1649, RFC 7616;

@@ -157,8 +157,9 @@ const std::array<ChallengeRule, 8> kChallengeRules{{
      [](HttpChallenge& c, std::string& v) -> Status {
        c.qop_present = true;
        for_each_list_item(v, [&](std::string_view item) {
-         c.auth = c.auth || iequals(item, "auth");
-         c.auth_int = c.auth_int || iequals(item, "auth-int");
+         const auto q = parse_http_qop(item);
+         c.auth = c.auth || q == HttpQop::Auth;
+         c.auth_int = c.auth_int || q == HttpQop::AuthInt;
        });
        return {};
      }},
@@ -307,13 +308,11 @@ const std::array<CredentialsRule, 12> kCredentialsRules{{
      }},
     {"qop", Occurs::Once, Need::Optional, "duplicate qop in credentials", "",
      [](CredentialsDraft& d, std::string& v) -> Status {
-       if (iequals(v, "auth")) {
-         d.c.qop = HttpQop::Auth;
-       } else if (iequals(v, "auth-int")) {
-         d.c.qop = HttpQop::AuthInt;
-       } else {
+       const auto q = parse_http_qop(v);
+       if (!q) {
          return bad("credentials name an unknown qop");
        }
+       d.c.qop = *q;
        return {};
      }},
     {"nc", Occurs::Once, Need::Optional, "duplicate nc in credentials", "",
@@ -389,7 +388,7 @@ std::string format_http_credentials(const HttpCredentials& c) {
     w.quoted("opaque", *c.opaque);
   }
   if (c.qop != HttpQop::None) {
-    w.token("qop", c.qop == HttpQop::AuthInt ? "auth-int" : "auth");
+    w.token("qop", http_qop_name(c.qop));
     w.token("nc", format_nc(c.nc));
     w.quoted("cnonce", c.cnonce);
   }
@@ -423,11 +422,8 @@ const std::array<AuthInfoRule, 5> kAuthInfoRules{{
      }},
     {"qop", Occurs::Once, Need::Optional, "duplicate qop in Authentication-Info", "",
      [](HttpAuthInfo& a, std::string& v) -> Status {
-       if (iequals(v, "auth")) {
-         a.qop = HttpQop::Auth;
-       } else if (iequals(v, "auth-int")) {
-         a.qop = HttpQop::AuthInt;
-       } else {
+       a.qop = parse_http_qop(v);
+       if (!a.qop) {
          return bad("Authentication-Info names an unknown qop");
        }
        return {};
@@ -468,7 +464,7 @@ std::string format_http_auth_info(const HttpAuthInfo& info) {
     w.token("nc", format_nc(*info.nc));
   }
   if (info.qop) {
-    w.token("qop", *info.qop == HttpQop::AuthInt ? "auth-int" : "auth");
+    w.token("qop", http_qop_name(*info.qop));
   }
   if (info.nextnonce) {
     w.quoted("nextnonce", *info.nextnonce);

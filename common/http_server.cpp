@@ -123,16 +123,11 @@ std::optional<SecureBytes> recover_http_ha1(const Crypto& crypto, const StoredSe
     }
     return proves(crypto, to_secure_hex(ByteView(secret.bytes)), c, request);
   }
-  SecureBytes user;
-  SecureBytes realm;
-  SecureBytes password;
-  const bool converted = to_8859_1(as_bytes(c.username), user).converted |
-                         to_8859_1(as_bytes(c.realm), realm).converted |
-                         to_8859_1(ByteView(secret.bytes), password).converted;
-  auto ha1 = proves(crypto,
-                    http_user_hash(crypto, alg, as_text(ByteView(user)), as_text(ByteView(realm)),
-                                   ByteView(password)),
-                    c, request);
+  bool converted = false;
+  auto ha1 = proves(
+      crypto,
+      http_user_hash_latin1(crypto, alg, c.username, c.realm, ByteView(secret.bytes), &converted),
+      c, request);
   if (!ha1 && converted) {
     ha1 = proves(crypto, http_user_hash(crypto, alg, c.username, c.realm, ByteView(secret.bytes)),
                  c, request);
@@ -228,9 +223,9 @@ Result<StepOutput> HttpServerSession::accept(ServerHost& host, const HttpRequest
   info.qop = c.qop;
   m_out = format_http_auth_info(info);
   m_outcome = Outcome{};
-  host.log(LogLevel::Note, std::string("authenticated (HTTP Digest, ") +
-                               std::string(http_algorithm_info(alg).name) +
-                               (c.qop == HttpQop::AuthInt ? ", auth-int)" : ", auth)"));
+  host.log(LogLevel::Note, "authenticated (HTTP Digest, " +
+                               std::string(http_algorithm_info(alg).name) + ", " +
+                               std::string(http_qop_name(c.qop)) + ")");
   return StepOutput{m_out, true};
 }
 

@@ -39,17 +39,9 @@ void check_failure(const Error& e, const FakeClientHost& host, std::size_t error
 std::string expected(const Crypto& crypto, const HttpCredentials& c, bool utf8,
                      std::string_view method) {
   const HttpAlgorithm alg = c.algorithm.value_or(HttpAlgorithm::Md5);
-  SecureBytes user;
-  SecureBytes realm;
-  if (utf8) {
-    user.assign(c.username.begin(), c.username.end());
-    realm.assign(c.realm.begin(), c.realm.end());
-  } else {
-    to_8859_1(as_bytes(c.username), user);
-    to_8859_1(as_bytes(c.realm), realm);
-  }
-  const SecureBytes inner = http_user_hash(crypto, alg, as_text(ByteView(user)),
-                                           as_text(ByteView(realm)), as_bytes(kPassword));
+  const SecureBytes inner =
+      utf8 ? http_user_hash(crypto, alg, c.username, c.realm, as_bytes(kPassword))
+           : http_user_hash_latin1(crypto, alg, c.username, c.realm, as_bytes(kPassword));
   const SecureBytes ha1 = http_ha1(crypto, alg, inner, c.nonce, c.cnonce);
   return http_digest(crypto, ha1,
                      {alg, c.nonce, c.nc, c.cnonce, c.qop, method, c.uri, kRequest.entity});
