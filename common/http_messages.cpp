@@ -331,15 +331,6 @@ const std::array<CredentialsRule, 12> kCredentialsRules{{
      }},
 }};
 
-bool is_lower_hex(std::string_view s) noexcept {
-  for (const char ch : s) {
-    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<HttpCredentials> parse_http_credentials(std::string_view input) {
@@ -363,7 +354,7 @@ Result<HttpCredentials> parse_http_credentials(std::string_view input) {
     return bad("credentials with qop need nc and cnonce");
   }
   const HttpAlgorithm alg = c.algorithm.value_or(HttpAlgorithm::Md5);
-  if (c.response.size() != http_hex_length(alg) || !is_lower_hex(c.response)) {
+  if (!is_lower_hex_of(c.response, http_hex_length(alg))) {
     return bad("response is not lower-case hex of the algorithm's length");
   }
   return std::move(c);

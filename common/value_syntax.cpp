@@ -40,8 +40,8 @@ std::optional<std::uint32_t> parse_nc(std::string_view s) noexcept {
   return v;
 }
 
-bool is_lower_hex32(std::string_view s) noexcept {
-  if (s.size() != 32) {
+bool is_lower_hex_of(std::string_view s, std::size_t length) noexcept {
+  if (s.size() != length) {
     return false;
   }
   for (const char c : s) {
@@ -51,6 +51,8 @@ bool is_lower_hex32(std::string_view s) noexcept {
   }
   return true;
 }
+
+bool is_lower_hex32(std::string_view s) noexcept { return is_lower_hex_of(s, 32); }
 
 std::string format_nc(std::uint32_t nc) {
   static constexpr char kDigits[] = "0123456789abcdef";  // 8 lower-case hex digits

@@ -3,6 +3,7 @@
 // and the maxbuf range (docs/protocol.md §2, §4.1, §7.6).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,8 @@ inline constexpr std::uint32_t kDefaultMaxbuf = 65536;
 std::optional<std::uint64_t> parse_decimal(std::string_view s) noexcept;
 // parse_nc reads exactly 8 lower-case hex digits.
 std::optional<std::uint32_t> parse_nc(std::string_view s) noexcept;
+// is_lower_hex_of tells whether `s` is exactly `length` lower-case hex digits.
+bool is_lower_hex_of(std::string_view s, std::size_t length) noexcept;
 // is_lower_hex32 tells whether `s` is exactly 32 lower-case hex digits.
 bool is_lower_hex32(std::string_view s) noexcept;
 // format_nc prints `nc` as "%08x".
