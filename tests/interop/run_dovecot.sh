@@ -42,35 +42,7 @@ failures=0
 TMP=
 PIDS=()   # daemons still running
 
-bail() {
-    echo "Bail out! $*"
-    exit 1
-}
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done
-}
-
-# Stops one daemon by its PID (and the children it forked), TERM then KILL.
-stop_pid() {
-    local pid=$1 kids i
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-    kids=$(pgrep -P "$pid" 2>/dev/null)
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    for i in $kids; do kill -KILL "$i" 2>/dev/null; done
-    local keep=() p
-    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
+. "$(dirname "$0")/daemons.sh"  # bail, diag, check, ports, stop_pid
 
 cleanup() {
     local pid
@@ -155,34 +127,6 @@ for b in usr/sbin/dovecot usr/bin/doveconf usr/lib/dovecot/{auth,config,anvil,lo
     nf=$(LD_LIBRARY_PATH=$libpath ldd "$ROOT/$b" 2>&1 | grep 'not found')
     [ -z "$nf" ] || { echo "$nf" | diag; bail "$b: shared libraries not found"; }
 done
-
-# ---------------------------------------------------------------- ports
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Below the kernel's ephemeral range (32768-60999), so no client connection holds the port.
-pick_port() {
-    local p _
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 12000))
-        if ! port_open "$p" && ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-wait_port() {  # PID PORT: until PORT accepts connections (~10 s); fails when PID has exited
-    local i
-    for i in $(seq 1 200); do
-        kill -0 "$1" 2>/dev/null || return 1
-        port_open "$2" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # ---------------------------------------------------------------- Dovecot's private config
 PORT=$(pick_port) || bail "no free port"
@@ -289,11 +233,6 @@ client() {  # imap_sasl_client arguments
 }
 
 FAIL_REASONS=()
-check() {  # description-of-failure command...
-    local why=$1
-    shift
-    "$@" || FAIL_REASONS+=("$why")
-}
 
 # report DESCRIPTION [TODO-REASON]: a case with a TODO reason is an expected failure.
 report() {

@@ -5,31 +5,10 @@
 # Dovecot is the server with its own DIGEST-MD5 code, so there is no server plugin to choose.
 # The two runs are merged into one TAP stream.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-stock=${STOCK_DIR:-/usr/lib/x86_64-linux-gnu/sasl2}
-ours=${OURS_DIR:?OURS_DIR must name the directory holding the built libdigestmd5.so}
-build_tmp=
-if [ -z "${BUILD_DIR:-}" ]; then  # one build dir for both runs: the client and the .debs once
-  build_tmp=$(mktemp -d /tmp/digestmd5-dovecot-build.XXXXXX) || exit 1
-  trap 'rm -rf "$build_tmp"' EXIT
-  export BUILD_DIR=$build_tmp
-fi
-[ "$ours" != "$stock" ] || { echo "Bail out! OURS_DIR is the stock plugin's directory"; exit 1; }
-status=0
-n=0
+. "$(dirname "$0")/combos.sh"
+shared_build_dir dovecot  # one build dir for both runs: the client and the .debs once
 for client in "$ours" "$stock"; do
-  if [ "$client" = "$ours" ]; then label="[client=ours]"; else label="[client=stock]"; fi
-  out=$(CLIENT_PLUGIN_DIR=$client bash "$here/run_dovecot.sh" 2>&1) || status=1
-  while IFS= read -r line; do
-    case "$line" in
-      "ok "*|"not ok "*)
-        n=$((n + 1))
-        verdict=${line%% [0-9]*}
-        echo "$verdict $n - $label ${line#* - }" ;;
-      1..*) ;;
-      *) echo "$line" ;;
-    esac
-  done <<<"$out"
+  run_labelled "[client=$(plugin_name "$client")]" \
+    env CLIENT_PLUGIN_DIR="$client" bash "$here/run_dovecot.sh"
 done
-echo "1..$n"
-exit $status
+combos_end

@@ -48,35 +48,7 @@ failures=0
 TMP=
 PIDS=()   # daemons still running
 
-bail() {
-    echo "Bail out! $*"
-    exit 1
-}
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done
-}
-
-# Stops one daemon by its PID (and, for Cyrus master, the children it forked), TERM then KILL.
-stop_pid() {
-    local pid=$1 kids i
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-    kids=$(pgrep -P "$pid" 2>/dev/null)
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    for i in $kids; do kill -KILL "$i" 2>/dev/null; done
-    local keep=() p
-    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
+. "$(dirname "$0")/daemons.sh"  # bail, diag, check, ports, stop_pid
 
 cleanup() {
     local pid
@@ -135,35 +107,6 @@ printf '%s' "$ALICE_PW" | SASL_PATH=$TMP/plugins-sasldb \
     saslpasswd2 -p -c -f "$TMP/sasldb2" -u "$CY_REALM" alice >"$TMP/saslpasswd2.log" 2>&1 ||
     { diag <"$TMP/saslpasswd2.log"; bail "saslpasswd2 failed"; }
 
-# ---------------------------------------------------------------- ports
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Below the kernel's ephemeral range (32768-60999), so no client connection holds the port.
-pick_port() {
-    local p _
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 12000))
-        if ! port_open "$p" && ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# wait_port PID PORT: until PORT accepts connections (~10 s); fails when PID has exited.
-wait_port() {
-    local i
-    for i in $(seq 1 200); do
-        kill -0 "$1" 2>/dev/null || return 1
-        port_open "$2" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # ---------------------------------------------------------------- Cyrus httpd
 # cyrus_setup NAME PORT [EXTRA-IMAPD.CONF-LINE...]: a private config dir for one instance.
 cyrus_setup() {
@@ -213,11 +156,6 @@ run() {
 }
 
 FAIL_REASONS=()
-check() {  # description-of-failure command...
-    local why=$1
-    shift
-    "$@" || FAIL_REASONS+=("$why")
-}
 
 # report DESCRIPTION [TODO-REASON]: a case with a TODO reason is an expected failure.
 report() {
@@ -475,20 +413,20 @@ head -c 32 /dev/urandom >"$TMP/other.key"
 chown cyrus:mail "$TMP/farm.key" "$TMP/other.key"
 chmod 600 "$TMP/farm.key" "$TMP/other.key"
 FARM_PIDS=()
+declare -A FARM_PORT
 for node in a b c; do
     key=$TMP/farm.key
     [ "$node" != c ] || key=$TMP/other.key
     port=$(pick_port) || bail "no free port"
-    eval "FARM_${node}_PORT=$port"
+    FARM_PORT[$node]=$port
     cyrus_setup "farm-$node" "$port" "sasl_digestmd5_http_nonce_key: $key" \
         "sasl_digestmd5_http_nonce_lifetime: $FARM_LIFETIME"
     cyrus_start "farm-$node" "$port"
     FARM_PIDS+=("$CYRUS_PID")
 done
-echo "# farm: nodes a, b (one key) and c (another) on $FARM_a_PORT $FARM_b_PORT $FARM_c_PORT"
+echo "# farm: nodes a, b (one key) and c (another) on ${FARM_PORT[a]} ${FARM_PORT[b]} ${FARM_PORT[c]}"
 farm() {  # node nc...: the independent client on the shared nonce of $TMP/farm.state
-    local port_var=FARM_${1}_PORT
-    digest_py --port "${!port_var}" --path /rss --password "$ALICE_PW" --algorithm MD5-sess \
+    digest_py --port "${FARM_PORT[$1]}" --path /rss --password "$ALICE_PW" --algorithm MD5-sess \
         --state "$TMP/farm.state" --nc "$2"
 }
 farm a 00000001

@@ -39,17 +39,7 @@ failures=0
 TMP=
 MASTER_PID=
 
-bail() {
-    echo "Bail out! $*"
-    exit 1
-}
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done
-}
+. "$(dirname "$0")/daemons.sh"  # bail, diag, check, ports, stop_pid
 
 # Stops master by its PID, TERM then KILL; its imapd children, if any are left, by theirs.
 stop_master() {
@@ -126,24 +116,6 @@ add_sasl_user alice "$ALICE_PW"
 add_sasl_user bob "$BOB_PW"
 add_sasl_user cyrus "$ADMIN_PW"
 
-# ---------------------------------------------------------------- ports
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Below the kernel's ephemeral range (32768-60999), so no client connection holds the port.
-pick_port() {
-    local p _
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 12000))
-        if ! port_open "$p" && ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 # ---------------------------------------------------------------- Cyrus imapd
 PORT=$(pick_port) || bail "no free port"
 CY=$TMP/cyrus
@@ -212,11 +184,6 @@ imt() {
 }
 
 FAIL_REASONS=()
-check() {  # description-of-failure command...
-    local why=$1
-    shift
-    "$@" || FAIL_REASONS+=("$why")
-}
 
 # report DESCRIPTION [TODO-REASON]: a case with a TODO reason is an expected failure.
 report() {

@@ -41,17 +41,7 @@ failures=0
 TMP=
 MASTER_PIDS=()
 
-bail() {
-    echo "Bail out! $*"
-    exit 1
-}
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done
-}
+. "$(dirname "$0")/daemons.sh"  # bail, diag, check, ports, stop_pid
 
 # Stops one master by its PID (TERM, then KILL): as a process group leader (setsid) it passes
 # the TERM on to its children; any child left behind is killed by its PID.
@@ -122,23 +112,6 @@ printf '%s' "$ALICE_PW" | SASL_PATH=$TMP/plugins-sasldb \
 chown postfix "$TMP/sasldb2"   # smtpd reads it after dropping root
 
 # ---------------------------------------------------------------- ports
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Below the kernel's ephemeral range (32768-60999), so no client connection holds the port.
-pick_port() {
-    local p _
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 12000))
-        if ! port_open "$p" && ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 AUTH_PORT=$(pick_port) || bail "no free port"
 OPEN_PORT=$(pick_port) || bail "no free port"
 HOSTS_PORT=$(pick_port) || bail "no free port"
@@ -327,11 +300,6 @@ wait_log() {
 }
 
 FAIL_REASONS=()
-check() {  # description-of-failure command...
-    local why=$1
-    shift
-    "$@" || FAIL_REASONS+=("$why")
-}
 
 # report DESCRIPTION [TODO-REASON]: a case with a TODO reason is an expected failure.
 report() {

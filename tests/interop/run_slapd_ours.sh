@@ -4,27 +4,10 @@
 # client side, and on both (OURS_DIR = the build's plugin dir; the stock plugin fills the rest).
 # The three runs are merged into one TAP stream.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-stock=${STOCK_DIR:-/usr/lib/x86_64-linux-gnu/sasl2}
-ours=${OURS_DIR:?OURS_DIR must name the directory holding the built libdigestmd5.so}
-status=0
-n=0
-name() { if [ "$1" = "$ours" ]; then echo ours; else echo stock; fi; }
+. "$(dirname "$0")/combos.sh"
 for combo in "$ours $stock" "$stock $ours" "$ours $ours"; do
   read -r server client <<<"$combo"
-  label="[server=$(name "$server") client=$(name "$client")]"
-  out=$(SERVER_PLUGIN_DIR=$server CLIENT_PLUGIN_DIR=$client bash "$here/run_slapd.sh" 2>&1)
-  [ $? -eq 0 ] || status=1
-  while IFS= read -r line; do
-    case "$line" in
-      "ok "*|"not ok "*)
-        n=$((n + 1))
-        verdict=${line%% [0-9]*}
-        echo "$verdict $n - $label ${line#* - }" ;;
-      1..*) ;;
-      *) echo "$line" ;;
-    esac
-  done <<<"$out"
+  run_labelled "[server=$(plugin_name "$server") client=$(plugin_name "$client")]" \
+    env SERVER_PLUGIN_DIR="$server" CLIENT_PLUGIN_DIR="$client" bash "$here/run_slapd.sh"
 done
-echo "1..$n"
-exit $status
+combos_end
