@@ -51,7 +51,8 @@ interop_init() {
 # Rebuilds a peer only when its output is missing or older than its source.
 build_peers() {
     local src=$INTEROP_SRC_DIR/sasl_peer.cpp bin=$BUILD_DIR/sasl_peer
-    if [[ ! -x $bin || $src -nt $bin ]]; then
+    local wire=$INTEROP_SRC_DIR/peer_wire.hpp
+    if [[ ! -x $bin || $src -nt $bin || $wire -nt $bin ]]; then
         "$CXX" -std=c++20 -Wall -Wextra -Werror -O2 -g -o "$bin" "$src" -lsasl2 ||
             { echo "Bail out! cannot build sasl_peer"; exit 3; }
     fi

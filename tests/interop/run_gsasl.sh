@@ -144,12 +144,14 @@ mkdir -p "$BUILD_DIR" || bail "cannot create $BUILD_DIR"
 SASL_PEER=$BUILD_DIR/sasl_peer
 GSASL_PEER=$BUILD_DIR/gsasl_peer
 # shellcheck disable=SC2046  # pkg-config's words must split
-if [ ! -x "$GSASL_PEER" ] || [ "$top_srcdir/tests/peers/gsasl_peer.cpp" -nt "$GSASL_PEER" ]; then
+if [ ! -x "$GSASL_PEER" ] || [ "$top_srcdir/tests/peers/gsasl_peer.cpp" -nt "$GSASL_PEER" ] ||
+    [ "$top_srcdir/tests/peers/peer_wire.hpp" -nt "$GSASL_PEER" ]; then
     g++ -std=c++20 -Wall -Wextra -Werror -O2 -g -o "$GSASL_PEER" "$top_srcdir/tests/peers/gsasl_peer.cpp" \
         $(pkg-config --cflags --libs libgsasl) >"$TMP/build.log" 2>&1 ||
         { diag <"$TMP/build.log"; bail "cannot build gsasl_peer"; }
 fi
-if [ ! -x "$SASL_PEER" ] || [ "$top_srcdir/tests/peers/sasl_peer.cpp" -nt "$SASL_PEER" ]; then
+if [ ! -x "$SASL_PEER" ] || [ "$top_srcdir/tests/peers/sasl_peer.cpp" -nt "$SASL_PEER" ] ||
+    [ "$top_srcdir/tests/peers/peer_wire.hpp" -nt "$SASL_PEER" ]; then
     g++ -std=c++20 -Wall -Wextra -Werror -O2 -g -o "$SASL_PEER" "$top_srcdir/tests/peers/sasl_peer.cpp" \
         -lsasl2 >"$TMP/build.log" 2>&1 ||
         { diag <"$TMP/build.log"; bail "cannot build sasl_peer"; }

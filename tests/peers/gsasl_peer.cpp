@@ -51,12 +51,12 @@
 #include <utility>
 #include <vector>
 
+#include "peer_wire.hpp"
+
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitAuth = 1;
-constexpr int kExitData = 2;
-constexpr int kExitSetup = 3;
+using namespace peer_wire;
+
 constexpr const char* kMech = "DIGEST-MD5";
 
 struct Options {
@@ -81,14 +81,6 @@ struct Options {
 Options g_opt;
 std::map<std::string, std::string> g_users;             // server: name -> password
 std::set<std::pair<std::string, std::string>> g_proxy;  // server: allowed (authid, authzid)
-std::chrono::steady_clock::time_point g_deadline;
-volatile sig_atomic_t g_phase_exit = kExitAuth;
-
-void out_line(const std::string& s) {
-    std::fputs(s.c_str(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-}
 
 void verbose(const std::string& s) {
     if (g_opt.verbose) std::fprintf(stderr, "gsasl_peer: %s\n", s.c_str());
@@ -109,163 +101,10 @@ void verbose(const std::string& s) {
     std::exit(kExitSetup);
 }
 
-extern "C" void on_alarm(int) {
-    static const char msg[] = "TIMEOUT alarm\n";
-    ssize_t ignored = write(STDOUT_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    _exit(g_phase_exit);
-}
-
 std::string gsasl_text(int rc) {
     const char* name = gsasl_strerror_name(rc);
     const char* text = gsasl_strerror(rc);
     return std::to_string(rc) + " " + (name ? name : "?") + ": " + (text ? text : "?");
-}
-
-// ---------------------------------------------------------------- base64 (libgsasl's own)
-
-std::string b64(const char* p, size_t n) {
-    if (n == 0) return "";
-    char* out = nullptr;
-    size_t outlen = 0;
-    if (gsasl_base64_to(p, n, &out, &outlen) != GSASL_OK) setup_fail("gsasl_base64_to failed");
-    std::string r(out, outlen);
-    gsasl_free(out);
-    return r;
-}
-
-bool unb64(const std::string& in, std::string& out) {
-    out.clear();
-    if (in.empty()) return true;
-    char* p = nullptr;
-    size_t n = 0;
-    if (gsasl_base64_from(in.data(), in.size(), &p, &n) != GSASL_OK) return false;
-    out.assign(p, n);
-    gsasl_free(p);
-    return true;
-}
-
-// ---------------------------------------------------------------- line connection
-
-class LineConn {
-public:
-    explicit LineConn(int fd) : fd_(fd) {}
-    ~LineConn() {
-        if (fd_ >= 0) close(fd_);
-    }
-    LineConn(const LineConn&) = delete;
-    LineConn& operator=(const LineConn&) = delete;
-
-    bool read_line(std::string& line) {
-        for (;;) {
-            size_t nl = buf_.find('\n');
-            if (nl != std::string::npos) {
-                line.assign(buf_, 0, nl);
-                buf_.erase(0, nl + 1);
-                verbose("< " + line.substr(0, 1000));
-                return true;
-            }
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(g_deadline -
-                                                                              std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
-                error_ = "timeout";
-                return false;
-            }
-            pollfd p{fd_, POLLIN, 0};
-            int r = poll(&p, 1, int(std::min<long long>(left.count(), 1000000)));
-            if (r < 0 && errno != EINTR) {
-                error_ = std::string("poll: ") + std::strerror(errno);
-                return false;
-            }
-            if (r <= 0) continue;
-            char tmp[65536];
-            ssize_t n = recv(fd_, tmp, sizeof tmp, 0);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                error_ = std::string("recv: ") + std::strerror(errno);
-                return false;
-            }
-            if (n == 0) {
-                error_ = "connection closed by peer";
-                return false;
-            }
-            buf_.append(tmp, size_t(n));
-        }
-    }
-
-    bool send_line(const std::string& s) {
-        verbose("> " + s.substr(0, 1000));
-        std::string data = s + "\n";
-        size_t off = 0;
-        while (off < data.size()) {
-            ssize_t n = send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                error_ = std::string("send: ") + std::strerror(errno);
-                return false;
-            }
-            off += size_t(n);
-        }
-        return true;
-    }
-
-    const std::string& error() const { return error_; }
-
-private:
-    int fd_;
-    std::string buf_;
-    std::string error_;
-};
-
-std::string must_read(LineConn& c) {
-    std::string line;
-    if (!c.read_line(line)) {
-        if (c.error() == "timeout")
-            out_line(std::string("TIMEOUT ") + (g_phase_exit == kExitAuth ? "auth" : "data"));
-        else
-            out_line("PEER FAIL " + c.error());
-        std::exit(g_phase_exit);
-    }
-    return line;
-}
-
-void must_send(LineConn& c, const std::string& s) {
-    if (!c.send_line(s)) {
-        out_line("PEER FAIL " + c.error());
-        std::exit(g_phase_exit);
-    }
-}
-
-std::string tagged(const char* tag, const char* data, size_t len) {
-    if (!data || len == 0) return tag;
-    return std::string(tag) + " " + b64(data, len);
-}
-
-std::pair<std::string, std::string> split_tag(const std::string& line) {
-    size_t sp = line.find(' ');
-    if (sp == std::string::npos) return {line, ""};
-    return {line.substr(0, sp), line.substr(sp + 1)};
-}
-
-// ---------------------------------------------------------------- messages (as sasl_peer makes them)
-
-std::string make_message(size_t size) {
-    uint32_t x = uint32_t(size * 2654435761u) ^ 0x9E3779B9u;
-    if (x == 0) x = 1;
-    std::string m(size, '\0');
-    for (size_t i = 0; i < size; ++i) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        m[i] = char(x & 0xff);
-    }
-    return m;
-}
-
-std::string compare_message(const std::string& got, size_t size) {
-    if (got.size() != size) return "length " + std::to_string(got.size()) + " != " + std::to_string(size);
-    if (got != make_message(size)) return "content differs";
-    return "";
 }
 
 // ---------------------------------------------------------------- data phase
@@ -281,14 +120,14 @@ std::string send_message(LineConn& c, const Layer& l, const std::string& msg) {
     for (size_t off = 0; off < msg.size(); off += step) {
         size_t n = std::min(step, msg.size() - off);
         if (!l.integrity) {
-            must_send(c, "D " + b64(msg.data() + off, n));
+            must_send(c, "D " + b64_encode(reinterpret_cast<const unsigned char*>(msg.data() + off), n));
             continue;
         }
         char* out = nullptr;
         size_t outlen = 0;
         int rc = gsasl_encode(l.sess, msg.data() + off, n, &out, &outlen);
         if (rc != GSASL_OK) return "encode " + gsasl_text(rc);
-        must_send(c, "D " + b64(out, outlen));
+        must_send(c, "D " + b64_encode(reinterpret_cast<const unsigned char*>(out), outlen));
         gsasl_free(out);
     }
     must_send(c, "F");
@@ -305,7 +144,7 @@ std::string recv_message(LineConn& c, const Layer& l, std::string& msg) {
         if (tag == "NO") return "peer: " + rest;
         if (tag != "D") return "protocol: unexpected '" + tag + "'";
         std::string wire;
-        if (!unb64(rest, wire)) return "protocol: bad base64";
+        if (!b64_decode(rest, wire)) return "protocol: bad base64";
         if (!err.empty()) continue;
         if (!l.integrity) {
             msg += wire;
@@ -510,7 +349,7 @@ int run_server(Gsasl* ctx, int listen_fd) {
         return kExitAuth;
     }
     std::string in;
-    if (tag != "C" || (rest != "-" && !unb64(rest, in))) {
+    if (tag != "C" || (rest != "-" && !b64_decode(rest, in))) {
         out_line("AUTH FAIL protocol: expected 'C', got '" + tag + "'");
         c.send_line("NO protocol error");
         return kExitAuth;
@@ -543,7 +382,7 @@ int run_server(Gsasl* ctx, int listen_fd) {
             out_line("PEER FAIL " + r);
             return kExitAuth;
         }
-        if (t != "C" || !unb64(r, in)) {
+        if (t != "C" || !b64_decode(r, in)) {
             out_line("AUTH FAIL protocol: bad client step '" + t + "'");
             c.send_line("NO protocol error");
             return kExitAuth;
@@ -596,7 +435,7 @@ int run_client(Gsasl* ctx, int fd) {
             out_line("PEER FAIL " + rest);
             return kExitAuth;
         }
-        if ((tag != "S" && tag != "OK") || !unb64(rest, in)) {
+        if ((tag != "S" && tag != "OK") || !b64_decode(rest, in)) {
             out_line("AUTH FAIL protocol: unexpected '" + tag + "'");
             c.send_line("NO protocol error");
             return kExitAuth;
@@ -695,6 +534,7 @@ void parse_args(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     parse_args(argc, argv);
+    g_trace = &verbose;  // the lines read and sent, with --verbose
     signal(SIGPIPE, SIG_IGN);
     g_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(g_opt.timeout);
     signal(SIGALRM, on_alarm);
