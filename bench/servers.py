@@ -1,0 +1,434 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""servers.py: `make bench-servers`: our plugin against the stock plugin inside real servers.
+
+  servers.py --ours DIR --stock DIR --load BUILD/bench/ldap_load [--reps N] [--seconds S]
+             [--conns 1,4,16] [--only binds,reauth,search,http,perf]
+
+Starts private slapd instances on 127.0.0.1 (one per server plugin, with and without
+reauth_timeout; each in a mount namespace of its own so that its /etc/ldap/sasl2 is a private
+directory) and two private Cyrus httpd instances, and drives them with bench/ldap_load (libldap
++ libsasl2, K concurrent connections binding in a loop) and an HTTP Digest client of its own.
+Every cell is run once per repetition for ours and for the stock plugin back to back, which
+first alternating. Prints the tables of README "Performance in servers". Must run as root
+(mount namespaces, the cyrus user). Asserts nothing: it measures.
+"""
+import argparse
+import hashlib
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+STOCK_DIR = '/usr/lib/x86_64-linux-gnu/sasl2'
+REALM = 'EXAMPLE'
+SUFFIX = 'dc=example,dc=com'
+PEOPLE = 'ou=people,' + SUFFIX
+ALICE_DN = 'uid=alice,' + PEOPLE
+ALICE_PW = 'alice-Secret1'
+BULK_ENTRIES = 2500            # about 10 MB of attribute values
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+
+# (name, secprops, client options): the client's SSF window picks the protection; our client may
+# not take aes-cbc where the case is rc4 (ldap_load answers digestmd5_aes_cbc=no; the stock
+# plugin knows no such option).
+NO_AES = ['digestmd5_aes_cbc=no']
+BIND_CASES = [
+    ('auth', 'maxssf=0', []),
+    ('auth-int', 'minssf=1,maxssf=1', []),
+    ('rc4', 'minssf=113,maxssf=128', NO_AES),
+    ('3des', 'minssf=57,maxssf=112', []),
+]
+REAUTH_CASES = BIND_CASES[:2]
+# (name, secprops, client options, SSF the client must report)
+SEARCH_CASES = [
+    ('no layer', 'maxssf=0', [], 0),
+    ('auth-int', 'minssf=1,maxssf=1', [], 1),
+    ('rc4-40', 'minssf=2,maxssf=40', [], 40),
+    ('des', 'minssf=41,maxssf=55', [], 55),
+    ('rc4-56', 'minssf=56,maxssf=56', [], 56),
+    ('3des', 'minssf=57,maxssf=112', [], 112),
+    ('rc4', 'minssf=113,maxssf=128', NO_AES, 128),
+    ('aes-cbc', 'minssf=113,maxssf=128', [], 128),
+]
+STOCK_FAILS = {'3des', 'aes-cbc'}  # the stock plugin cannot start 3des and has no aes-cbc
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, what, seconds=15):
+    end = time.time() + seconds
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f'{what} exited with {proc.returncode}')
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f'{what} did not listen on {port}')
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads, dead ones included)."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class Plugins:
+    """Private plugin directories: each holds one libdigestmd5.so and the sasldb auxprop."""
+
+    def __init__(self, tmp, ours, stock):
+        self.dirs = {}
+        for name, src in (('ours', ours), ('stock', stock), ('sasldb', None)):
+            d = os.path.join(tmp, 'plugins-' + name)
+            os.makedirs(d)
+            if src:
+                os.symlink(os.path.realpath(os.path.join(src, 'libdigestmd5.so')),
+                           os.path.join(d, 'libdigestmd5.so'))
+            os.symlink(os.path.join(STOCK_DIR, 'libsasldb.so'), os.path.join(d, 'libsasldb.so'))
+            self.dirs[name] = d
+
+    def so(self, name):
+        return os.path.realpath(os.path.join(self.dirs[name], 'libdigestmd5.so'))
+
+
+def make_sasldb(tmp, plugins):
+    path = os.path.join(tmp, 'sasldb2')
+    env = dict(os.environ, SASL_PATH=plugins.dirs['sasldb'])
+    subprocess.run(['saslpasswd2', '-p', '-c', '-f', path, '-u', REALM, 'alice'],
+                   input=ALICE_PW.encode(), env=env, check=True, capture_output=True)
+    return path
+
+
+def ldif():
+    filler = ('The quick brown fox jumps over the lazy dog 0123456789. ' * 72)[:4000]
+    out = [f'dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\n'
+           f'o: Example\n',
+           f'dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n',
+           f'dn: {ALICE_DN}\nobjectClass: inetOrgPerson\nuid: alice\ncn: Alice\nsn: Alice\n']
+    for i in range(1, BULK_ENTRIES + 1):
+        out.append(f'dn: uid=bulk{i:04d},{PEOPLE}\nobjectClass: inetOrgPerson\nuid: bulk{i:04d}\n'
+                   f'cn: Bulk {i}\nsn: Bulk\ndescription: entry {i} {filler}\n')
+    return '\n'.join(out) + '\n'
+
+
+class Slapd:
+    """A private slapd 2.5 with DIGEST-MD5 over sasldb, loading the plugin in `plugin_dir`."""
+
+    def __init__(self, tmp, name, plugin_dir, sasldb, reauth, seed_db):
+        self.name = name
+        self.dir = os.path.join(tmp, 'slapd-' + name)
+        os.makedirs(os.path.join(self.dir, 'sasl2'))
+        with open(os.path.join(self.dir, 'sasl2', 'slapd.conf'), 'w') as f:
+            f.write(f'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: {sasldb}\n'
+                    'mech_list: DIGEST-MD5\n' + ('reauth_timeout: 10\n' if reauth else ''))
+        shutil.copytree(seed_db, os.path.join(self.dir, 'db'))
+        self.conf = os.path.join(self.dir, 'slapd.conf')
+        with open(self.conf, 'w') as f:
+            f.write(slapd_conf(self.dir))
+        self.port = free_port()
+        self.uri = f'ldap://127.0.0.1:{self.port}'
+        self.log = open(os.path.join(self.dir, 'slapd.log'), 'w')
+        # unshare execs sh, which execs slapd: the Popen PID is slapd's.
+        self.proc = subprocess.Popen(
+            ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+             'mount --bind "$1" /etc/ldap/sasl2 && exec slapd -d 0 -f "$2" -h "$3"', 'sh',
+             os.path.join(self.dir, 'sasl2'), self.conf, self.uri + '/'],
+            env=dict(os.environ, SASL_PATH=plugin_dir), stdin=subprocess.DEVNULL,
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, self.proc, 'slapd ' + name)
+
+    def cpu(self):
+        return cpu_seconds(self.proc.pid)
+
+    def stop(self):
+        stop(self.proc)
+        self.log.close()
+
+
+def slapd_conf(d):
+    return f'''include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {d}/slapd.pid
+argsfile {d}/slapd.args
+sasl-realm {REALM}
+sasl-host 127.0.0.1
+sasl-auxprops sasldb
+authz-regexp "^uid=([^,]+),cn={REALM},cn=DIGEST-MD5,cn=auth$" "uid=$1,{PEOPLE}"
+sizelimit unlimited
+loglevel 0
+database mdb
+maxsize 268435456
+suffix "{SUFFIX}"
+rootdn "cn=admin,{SUFFIX}"
+rootpw not-used
+directory {d}/db
+access to * by users read by * auth
+'''
+
+
+class Cell:
+    """One measurement: its samples for ours and stock, one per repetition."""
+
+    def __init__(self, table, label):
+        self.table = table
+        self.label = label
+        self.values = {'ours': [], 'stock': []}
+        self.extra = {'ours': [], 'stock': []}  # a second figure (CPU per operation)
+        self.why = {}
+
+    def ratios(self):
+        return [o / s for o, s in zip(self.values['ours'], self.values['stock']) if s > 0]
+
+
+def run_load(args, plugin_dir, mode, uri, secprops, dn, conns, seconds, options, reauth=False):
+    cmd = [args.load, mode, uri, REALM, 'alice', ALICE_PW, secprops, dn, str(conns),
+           str(seconds)]
+    if reauth:
+        cmd.append('--client-reauth')
+    for o in options:
+        cmd += ['--opt', o]
+    p = subprocess.run(cmd, env=dict(os.environ, SASL_PATH=plugin_dir, LDAPNOINIT='1'),
+                       capture_output=True, text=True, timeout=seconds * 4 + 60)
+    out = {}
+    for line in p.stdout.splitlines():
+        k, _, v = line.partition('\t')
+        out[k] = float(v)
+    if p.returncode != 0:
+        out['error'] = (p.stderr.strip().splitlines() or [f'exit {p.returncode}'])[-1]
+    return out
+
+
+def bind_cell(args, cell, impl, slapd, client_dir, secprops, conns, options, reauth):
+    cpu0 = slapd.cpu()
+    r = run_load(args, client_dir, 'binds', slapd.uri, secprops, ALICE_DN, conns, args.seconds,
+                 options, reauth)
+    cpu1 = slapd.cpu()
+    if 'error' in r:
+        cell.why[impl] = r['error']
+        return
+    cell.values[impl].append(r['binds'])
+    server_us = (cpu1 - cpu0) / max(r['count'], 1) * 1e6
+    cell.extra[impl].append(server_us if cell.table.startswith('server') else r['cpu_us'])
+
+
+def order(rep):
+    return ('ours', 'stock') if rep % 2 == 0 else ('stock', 'ours')
+
+
+def measure_binds(args, plugins, slapds, cells):
+    """Server side: slapd loads ours or stock, the client is ours. Client side: the reverse."""
+    for rep in range(args.reps):
+        for name, secprops, options in BIND_CASES:
+            for k in args.conns:
+                for side in ('server', 'client'):
+                    cell = cells.setdefault((side, name, k), Cell(side + ' binds',
+                                                                  f'{name} K={k}'))
+                    for impl in order(rep):
+                        if impl == 'stock' and name in STOCK_FAILS:
+                            cell.why['stock'] = 'the stock plugin cannot start 3des'
+                            continue
+                        slapd = slapds[(impl, False)] if side == 'server' else slapds[('ours',
+                                                                                        False)]
+                        client = plugins.dirs['ours' if side == 'server' else impl]
+                        bind_cell(args, cell, impl, slapd, client, secprops, k, options, False)
+        log(f'binds: repetition {rep + 1} of {args.reps} done')
+
+
+def measure_reauth(args, plugins, slapds, cells):
+    """reauth_timeout on the server. Server side: the stock client, which always continues (the
+    server's continuation path is what is measured); client side: our server, and our client
+    with digestmd5_client_reauth=yes against the stock client."""
+    for rep in range(args.reps):
+        for name, secprops, options in REAUTH_CASES:
+            for k in args.conns:
+                for side in ('server', 'client'):
+                    cell = cells.setdefault(('reauth-' + side, name, k),
+                                            Cell(side + ' binds, reauth_timeout', f'{name} K={k}'))
+                    for impl in order(rep):
+                        slapd = slapds[(impl if side == 'server' else 'ours', True)]
+                        client = plugins.dirs['stock' if side == 'server' else impl]
+                        bind_cell(args, cell, impl, slapd, client, secprops, k, options,
+                                  side == 'client')
+        log(f'reauth: repetition {rep + 1} of {args.reps} done')
+
+
+def measure_search(args, plugins, slapds, cells):
+    """Both sides the same plugin; about 10 MB per search, MB/s on the client."""
+    for rep in range(args.reps):
+        for name, secprops, options, ssf in SEARCH_CASES:
+            cell = cells.setdefault(('search', name), Cell('search', name))
+            for impl in order(rep):
+                if impl == 'stock' and name in STOCK_FAILS:
+                    cell.why['stock'] = ('cannot start 3des' if name == '3des'
+                                         else 'no aes-cbc (negotiates rc4)')
+                    continue
+                r = run_load(args, plugins.dirs[impl], 'search', slapds[(impl, False)].uri,
+                             secprops, SUFFIX, 1, args.seconds, options)
+                if 'error' not in r and r['ssf'] != ssf:
+                    r['error'] = f'SSF {r["ssf"]:.0f}, expected {ssf}'
+                if 'error' in r:
+                    cell.why[impl] = r['error']
+                    continue
+                cell.values[impl].append(r['mbps'])
+                cell.extra[impl].append(r['octets'] / 1e6)
+        log(f'search: repetition {rep + 1} of {args.reps} done')
+
+
+def fmt(v, digits=0):
+    return '-' if v is None else f'{v:,.{digits}f}'
+
+
+def verdict(ratios):
+    if not ratios:
+        return '-'
+    ahead = sum(1 for r in ratios if r >= 1)
+    if ahead == len(ratios):
+        return f'ahead {ahead}/{len(ratios)}'
+    if ahead == 0:
+        return f'BEHIND 0/{len(ratios)}'
+    return f'mixed {ahead}/{len(ratios)}'
+
+
+def print_table(title, unit, extra_unit, cells):
+    print(f'\n{title}')
+    print(f'{"case":16} {"ours " + unit:>14} {"stock":>10} {"ours/stock":>10} '
+          f'{"min-max":>11} {"runs ahead":>12} {"ours " + extra_unit:>16} {"stock":>9}')
+    for c in cells:
+        o = statistics.median(c.values['ours']) if c.values['ours'] else None
+        s = statistics.median(c.values['stock']) if c.values['stock'] else None
+        rs = c.ratios()
+        r = statistics.median(rs) if rs else None
+        spread = f'{min(rs):.2f}-{max(rs):.2f}' if rs else '-'
+        eo = statistics.median(c.extra['ours']) if c.extra['ours'] else None
+        es = statistics.median(c.extra['stock']) if c.extra['stock'] else None
+        print(f'{c.label:16} {fmt(o, 1 if unit == "MB/s" else 0):>14} '
+              f'{fmt(s, 1 if unit == "MB/s" else 0):>10} {fmt(r, 2):>10} {spread:>11} '
+              f'{verdict(rs):>12} {fmt(eo, 1):>16} {fmt(es, 1):>9}')
+    for c in cells:
+        for impl, why in c.why.items():
+            if not c.values[impl]:
+                print(f'  n/a  {impl} {c.label}: {why}')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--ours', required=True)
+    ap.add_argument('--stock', default=STOCK_DIR)
+    ap.add_argument('--load', required=True)
+    ap.add_argument('--reps', type=int, default=5)
+    ap.add_argument('--seconds', type=float, default=2.0)
+    ap.add_argument('--conns', default='1,4,16')
+    ap.add_argument('--only', default='binds,reauth,search')
+    args = ap.parse_args()
+    args.conns = [int(k) for k in args.conns.split(',')]
+    parts = set(args.only.split(','))
+    if os.geteuid() != 0:
+        sys.exit('servers.py: must run as root (mount namespaces for slapd)')
+    tmp = tempfile.mkdtemp(prefix='dmd5-bench-servers.')
+    os.chmod(tmp, 0o755)
+    procs = []
+    try:
+        plugins = Plugins(tmp, args.ours, args.stock)
+        sasldb = make_sasldb(tmp, plugins)
+        seed = os.path.join(tmp, 'seed-db')
+        os.makedirs(seed)
+        seed_conf = os.path.join(tmp, 'seed.conf')
+        with open(seed_conf, 'w') as f:
+            f.write(slapd_conf(tmp).replace(f'directory {tmp}/db', f'directory {seed}'))
+        subprocess.run(['slapadd', '-q', '-f', seed_conf], input=ldif().encode(), check=True,
+                       capture_output=True)
+        slapds = {}
+        for impl in ('ours', 'stock'):
+            for reauth in (False, True):
+                s = Slapd(tmp, impl + ('-reauth' if reauth else ''), plugins.dirs[impl], sasldb,
+                          reauth, seed)
+                slapds[(impl, reauth)] = s
+                procs.append(s)
+        print('DIGEST-MD5 in servers: our plugin against the stock plugin')
+        print(f'machine: {cpu_model()}, {os.cpu_count()} CPUs, Linux {platform.release()}')
+        print(f'versions: {versions()}')
+        print(f'ours:  {plugins.so("ours")}\nstock: {plugins.so("stock")}')
+        print(f'method: {args.reps} repetitions of {args.seconds:g} s cells; in each repetition '
+              'ours and stock back to back, which first alternating; medians over the '
+              'repetitions; ours/stock = median of the per-repetition ratios, min-max their '
+              'spread, "runs ahead" how many of them were >= 1')
+        # Warm-up: every slapd maps its database and every plugin loads once before timing.
+        for (impl, _), s in slapds.items():
+            run_load(args, plugins.dirs[impl], 'search', s.uri, 'maxssf=0', SUFFIX, 1, 0.5, [])
+            run_load(args, plugins.dirs[impl], 'binds', s.uri, 'maxssf=0', ALICE_DN, 2, 0.5, [])
+        cells = {}
+        if 'binds' in parts:
+            measure_binds(args, plugins, slapds, cells)
+        if 'reauth' in parts:
+            measure_reauth(args, plugins, slapds, cells)
+        if 'search' in parts:
+            measure_search(args, plugins, slapds, cells)
+        tables = {}
+        for c in cells.values():
+            tables.setdefault(c.table, []).append(c)
+        for title, cs in tables.items():
+            if title == 'search':
+                print_table('Search throughput: one connection, subtree search of ~10 MB, MB/s '
+                            'on the client (both sides the same plugin)', 'MB/s', 'MB/search', cs)
+            elif title.startswith('server'):
+                print_table(f'slapd {title}/s (slapd loads the plugin under test; client: ours). '
+                            'Extra: slapd CPU us per bind', 'binds/s', 'srv us', cs)
+            else:
+                print_table(f'slapd {title}/s (ldap_load loads the plugin under test; slapd: '
+                            'ours). Extra: client CPU us per bind', 'binds/s', 'cli us', cs)
+    finally:
+        for p in procs:
+            p.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cpu_model():
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    return platform.machine()
+
+
+def versions():
+    def pkg(name):
+        r = subprocess.run(['dpkg-query', '-W', '-f=${Version}', name], capture_output=True,
+                           text=True)
+        return r.stdout or '?'
+    return (f'slapd {pkg("slapd")}, libsasl2 {pkg("libsasl2-2")}, stock plugin '
+            f'libsasl2-modules {pkg("libsasl2-modules")}, OpenSSL {pkg("libssl3")}, '
+            f'cyrus-caldav {pkg("cyrus-caldav")}')
+
+
+if __name__ == '__main__':
+    main()
