@@ -20,8 +20,8 @@ struct LayerCase {
   std::string_view name;  // the cipher token, or "auth-int"
   sasl_ssf_t min_ssf;
   sasl_ssf_t max_ssf;
-  bool allow_aes;      // digestmd5_aes_cbc on our client (aes-cbc would win at SSF 128)
-  std::size_t volume;  // plaintext octets per cell, sized for ~0.1 s on the floor
+  bool allow_aes;             // digestmd5_aes_cbc on our client (aes-cbc would win at SSF 128)
+  std::size_t volume;         // plaintext octets per cell, sized for ~0.1 s on the floor
   const char* evp_name;       // OpenSSL cipher name; nullptr for auth-int
   std::size_t block;          // cipher block (1 for stream ciphers and auth-int)
   std::size_t random_prefix;  // aes-cbc's random first block per packet (docs/protocol.md §8)
@@ -56,26 +56,37 @@ constexpr std::size_t max_plain(const LayerCase& c) noexcept {
 }
 
 // HandshakeCase is one full authentication measured for handshakes per second.
+// What a layer adds to a handshake, for the handshake floor (floor.hpp): `keys` layer keys
+// derived per side (Kic, Kis; with a cipher also Kcc, Kcs from the first `kc_octets` of H(A1)),
+// and the cipher whose contexts each side keys for both directions (nullptr: none).
 struct HandshakeCase {
   std::string_view name;
   sasl_ssf_t min_ssf;
   sasl_ssf_t max_ssf;
+  std::size_t keys;
+  std::size_t kc_octets;
+  const char* evp_name;
+  bool block;
 };
 
 inline constexpr std::array<HandshakeCase, 4> kHandshakeCases{{
-    {"auth", 0, 0},
-    {"auth-int", 1, 1},
-    {"rc4", 113, 128},
-    {"3des", 57, 112},
+    {"auth", 0, 0, 0, 0, nullptr, false},
+    {"auth-int", 1, 1, 2, 0, nullptr, false},
+    {"rc4", 113, 128, 4, 16, "RC4", false},
+    {"3des", 57, 112, 4, 16, "DES-EDE-CBC", true},
 }};
 // Subsequent authentication (RFC 2831 §2.2): after one full authentication every handshake
 // continues the nonce in one round trip (server reauth_timeout; the client cache: ours with
 // digestmd5_client_reauth=yes, the stock plugin's always on). Measured in their own worker
 // process, since the stock plugin reads reauth_timeout once, at plug_init.
 inline constexpr std::array<HandshakeCase, 2> kReauthCases{{
-    {"reauth-auth", 0, 0},
-    {"reauth-int", 1, 1},
+    {"reauth-auth", 0, 0, 0, 0, nullptr, false},
+    {"reauth-int", 1, 1, 2, 0, nullptr, false},
 }};
+// Thread scaling runs these handshake cases on 1..N threads at once (N = the CPUs available),
+// each thread for about kThreadSeconds of wall time per step.
+inline constexpr std::array<std::string_view, 3> kThreadCases{{"auth", "rc4", "reauth-auth"}};
+inline constexpr double kThreadSeconds = 0.4;
 // Each handshake case runs at most kHandshakeMax handshakes in about kHandshakeSeconds of CPU
 // time (the stock plugin's rc4 handshakes take milliseconds each), in timed slices.
 inline constexpr std::size_t kHandshakeMax = 20000;

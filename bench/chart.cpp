@@ -34,8 +34,8 @@ void bar(std::ostringstream& svg, const ChartPanel& p, std::optional<double> v, 
     return;
   }
   const double w = std::max(1.0, *v / p.max * kBarArea);
-  svg << "<rect x='" << kLabelWidth << "' y='" << y << "' width='" << format(w, 1)
-      << "' height='" << kBarHeight << "' fill='" << colour << "'/>\n"
+  svg << "<rect x='" << kLabelWidth << "' y='" << y << "' width='" << format(w, 1) << "' height='"
+      << kBarHeight << "' fill='" << colour << "'/>\n"
       << "<text x='" << format(kLabelWidth + w, 1) << "' dx='4' y='" << y + kBarHeight - 1
       << "' font-size='9'>" << format(*v, p.precision) << "</text>\n";
 }

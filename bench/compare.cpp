@@ -21,6 +21,7 @@
 
 #include "bench/cases.hpp"
 #include "bench/chart.hpp"
+#include "bench/plugin_runs.hpp"
 #include "bench/report.hpp"
 #include "bench/timing.hpp"
 
@@ -116,11 +117,12 @@ void print_machine(const CompareOptions& o) {
               impl != nullptr ? impl : "?", version != nullptr ? version : "?", compiler);
   std::printf("ours:  %s/libdigestmd5.so\nstock: %s/libdigestmd5.so\n", o.ours_dir.c_str(),
               o.stock_dir.c_str());
-  std::printf("method: rates per CPU second of the worker process; each cell is timed in %zu "
-              "slices and its\nfastest slice counts. %d runs; a run measures ours and stock back "
-              "to back, each in its own\nprocesses, which one first alternating. Shown: medians "
-              "over the runs; ours/stock is the median\nof the per-run ratios\n\n",
-              kSlices, o.runs);
+  std::printf(
+      "method: rates per CPU second of the worker process; each cell is timed in %zu "
+      "slices and its\nfastest slice counts. %d runs; a run measures ours and stock back "
+      "to back, each in its own\nprocesses, which one first alternating. Shown: medians "
+      "over the runs; ours/stock is the median\nof the per-run ratios\n\n",
+      kSlices, o.runs);
 }
 
 // ---- formatting ------------------------------------------------------------------------
@@ -152,8 +154,8 @@ class Notes {
   void add(const Impl& impl, const std::string& key) {
     const std::string why = !impl.missing.empty() ? impl.missing : impl.samples.reason(key);
     const std::string what = key.substr(key.find('/') + 1);  // "3des/1024" -> "3des"
-    const std::string line = impl.name + " " + what.substr(0, what.find('/')) + ": " +
-                             (why.empty() ? "no result" : why);
+    const std::string line =
+        impl.name + " " + what.substr(0, what.find('/')) + ": " + (why.empty() ? "no result" : why);
     const std::string label = impl.name + ": " + (why.empty() ? "no result" : why);
     if (std::find(m_seen.begin(), m_seen.end(), label) == m_seen.end()) {
       m_seen.push_back(label);
@@ -184,11 +186,12 @@ std::optional<double> get(const Impl& impl, const std::string& k, Notes& notes) 
 // ---- tables ----------------------------------------------------------------------------
 
 void print_layers(const Impl& ours, const Impl& stock, const Samples& floor) {
-  std::printf("Layer throughput, MB/s (10^6 octets of plaintext per CPU second): client "
-              "sasl_encode of one\nchunk, server sasl_decode of its output. floor = the same "
-              "crypto straight through OpenSSL EVP,\ntimed in both plugins' processes in slices "
-              "alternating with the layer's; x/floor = median of\nthose same-process ratios; "
-              "ours/stock = median over runs of (ours/floor) / (stock/floor)\n");
+  std::printf(
+      "Layer throughput, MB/s (10^6 octets of plaintext per CPU second): client "
+      "sasl_encode of one\nchunk, server sasl_decode of its output. floor = the same "
+      "crypto straight through OpenSSL EVP,\ntimed in both plugins' processes in slices "
+      "alternating with the layer's; x/floor = median of\nthose same-process ratios; "
+      "ours/stock = median over runs of (ours/floor) / (stock/floor)\n");
   std::printf("%-9s %7s %7s %9s %9s %9s %11s %11s %12s\n", "case", "volume", "chunk", "ours",
               "stock", "floor", "ours/stock", "ours/floor", "stock/floor");
   Notes notes;
@@ -199,9 +202,8 @@ void print_layers(const Impl& ours, const Impl& stock, const Samples& floor) {
       const auto s = get(stock, "layer/" + suffix, notes);
       const auto f = floor.median("floor/" + suffix);
       std::printf("%-9s %4zu MiB %7s %9s %9s %9s %11s %11s %12s\n", std::string(c.name).c_str(),
-                  c.volume / kMiB, chunk_name(chunk).c_str(), num(o, 1).c_str(),
-                  num(s, 1).c_str(), num(f, 1).c_str(),
-                  num(versus(ours, stock, "ratio/" + suffix), 2, "-").c_str(),
+                  c.volume / kMiB, chunk_name(chunk).c_str(), num(o, 1).c_str(), num(s, 1).c_str(),
+                  num(f, 1).c_str(), num(versus(ours, stock, "ratio/" + suffix), 2, "-").c_str(),
                   num(ours.samples.median("ratio/" + suffix), 2, "-").c_str(),
                   num(stock.samples.median("ratio/" + suffix), 2, "-").c_str());
     }
@@ -211,9 +213,10 @@ void print_layers(const Impl& ours, const Impl& stock, const Samples& floor) {
 }
 
 void print_handshakes(const Impl& ours, const Impl& stock) {
-  std::printf("Handshakes per second (full authentication: client and server connection created, "
-              "3 messages,\nboth disposed; about %.1f s of CPU per case, at most %zu handshakes)\n",
-              kHandshakeSeconds, kHandshakeMax);
+  std::printf(
+      "Handshakes per second (full authentication: client and server connection created, "
+      "3 messages,\nboth disposed; about %.1f s of CPU per case, at most %zu handshakes)\n",
+      kHandshakeSeconds, kHandshakeMax);
   std::printf("%-11s %9s %9s %11s %14s %14s\n", "qop", "ours", "stock", "ours/stock",
               "ours/ours-auth", "stock/stock-auth");
   Notes notes;
@@ -236,9 +239,109 @@ void print_handshakes(const Impl& ours, const Impl& stock) {
   std::printf("\n");
 }
 
+// ---- the handshake floor and thread scaling -------------------------------------------
+
+// lookup is run[k], or nullopt.
+std::optional<double> lookup(const Samples::Run& run, const std::string& k) {
+  const auto it = run.find(k);
+  return it == run.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+// added_us is what case `name` adds to a handshake over qop auth in one run, in microseconds.
+std::optional<double> added_us(const Samples::Run& run, std::string_view name) {
+  const auto c = lookup(run, key({"hs", name}));
+  const auto a = lookup(run, "hs/auth");
+  if (!c || !a) {
+    return std::nullopt;
+  }
+  return 1e6 / *c - 1e6 / *a;
+}
+
+std::optional<double> floor_us(const Samples::Run& run, std::string_view name) {
+  const auto f = lookup(run, key({"hsfloor", name}));
+  return f ? std::optional<double>(1e6 / *f) : std::nullopt;
+}
+
+void print_floor(const Impl& ours, const Impl& stock) {
+  std::printf(
+      "Handshake floor: what a layer adds to a full handshake over qop auth (us per "
+      "handshake, from\nthe rates above: 1/hs(case) - 1/hs(auth)), against the least "
+      "crypto it must add, timed in\nthe same process: both sides derive the layer keys, "
+      "key HMAC-MD5 both ways and key the cipher\nboth ways (floor.hpp). Medians of the "
+      "per-run values\n");
+  std::printf("%-10s %10s %10s %10s %12s %12s\n", "case", "ours +us", "stock +us", "floor us",
+              "ours/floor", "stock/floor");
+  for (const auto& c : kHandshakeCases) {
+    if (c.keys == 0) {
+      continue;
+    }
+    const auto added = [&](const Samples::Run& r) { return added_us(r, c.name); };
+    const auto floor = [&](const Samples::Run& r) { return floor_us(r, c.name); };
+    const auto ratio = [&](const Samples::Run& r) -> std::optional<double> {
+      const auto a = added_us(r, c.name);
+      const auto f = floor_us(r, c.name);
+      return a && f ? std::optional<double>(*a / *f) : std::nullopt;
+    };
+    std::printf("%-10s %10s %10s %10s %12s %12s\n", std::string(c.name).c_str(),
+                num(ours.samples.median_per_run(added), 1).c_str(),
+                num(stock.samples.median_per_run(added), 1).c_str(),
+                num(ours.samples.median_per_run(floor), 1).c_str(),
+                num(ours.samples.median_per_run(ratio), 2, "-").c_str(),
+                num(stock.samples.median_per_run(ratio), 2, "-").c_str());
+  }
+  std::printf("\n");
+}
+
+// scaling is the per-thread throughput of n threads relative to one thread, in one run.
+std::optional<double> scaling(const Samples::Run& run, std::string_view name, unsigned n) {
+  const auto one = lookup(run, key({"thr", name, "1"}));
+  const auto many = lookup(run, key({"thr", name, std::to_string(n)}));
+  if (!one || !many || *one == 0) {
+    return std::nullopt;
+  }
+  return *many / (*one * n);
+}
+
+// thread_steps are the thread counts run_thread_scaling measures.
+std::vector<unsigned> thread_steps() {
+  const unsigned most = thread_steps_max();
+  std::vector<unsigned> steps;
+  for (unsigned n = 1; n <= most; n = n < 8 ? n + 1 : n * 2) {
+    steps.push_back(n);
+  }
+  if (steps.back() != most) {
+    steps.push_back(most);
+  }
+  return steps;
+}
+
+void print_threads(const Impl& ours, const Impl& stock) {
+  std::printf(
+      "Thread scaling: complete handshakes on n threads at once, per wall second "
+      "(about %.1f s per\nstep); per thread = rate(n) / (n x rate(1)), the median of "
+      "the per-run values; %u CPUs\n",
+      kThreadSeconds, thread_steps_max());
+  std::printf("%-12s %3s %10s %10s %16s %16s\n", "case", "n", "ours", "stock", "ours per thread",
+              "stock per thread");
+  Notes notes;
+  for (const auto& name : kThreadCases) {
+    for (const unsigned n : thread_steps()) {
+      const std::string k = key({"thr", name, std::to_string(n)});
+      const auto per_thread = [&](const Samples::Run& r) { return scaling(r, name, n); };
+      std::printf("%-12s %3u %10s %10s %16s %16s\n", std::string(name).c_str(), n,
+                  num(get(ours, k, notes), 0).c_str(), num(get(stock, k, notes), 0).c_str(),
+                  num(ours.samples.median_per_run(per_thread), 2, "-").c_str(),
+                  num(stock.samples.median_per_run(per_thread), 2, "-").c_str());
+    }
+  }
+  notes.print();
+  std::printf("\n");
+}
+
 void print_memory(const Impl& ours, const Impl& stock) {
-  std::printf("Memory (octets; per pair = one client plus one server connection, authenticated "
-              "and kept alive)\n");
+  std::printf(
+      "Memory (octets; per pair = one client plus one server connection, authenticated "
+      "and kept alive)\n");
   std::printf("%-48s %10s %10s %11s\n", "", "ours", "stock", "ours/stock");
   Notes notes;
   const auto row = [&](const std::string& label, const std::string& k) {
@@ -323,17 +426,40 @@ void print_targets(const Impl& ours, const Impl& stock) {
   verdict("auth handshakes >= 1.3x stock", hs_auth, 1.3);
   verdict("rc4 and 3des handshakes >= 0.8 of our auth rate", hs_flat, 0.8);
   verdict("bytes per pair <= stock (stock/ours >= 1)", memory, 1.0);
+  Worst thread_scaling;
+  Worst floor;  // floor / added, so that >= 1/1.2 means within 1.2x of the floor
+  for (const auto& name : kThreadCases) {
+    for (const unsigned n : thread_steps()) {
+      if (n > 1) {
+        thread_scaling.see(
+            ours.samples.median_per_run([&](const Samples::Run& r) { return scaling(r, name, n); }),
+            std::string(name) + " on " + std::to_string(n) + " threads");
+      }
+    }
+  }
+  for (const auto& c : kHandshakeCases) {
+    if (c.keys > 0) {
+      floor.see(ours.samples.median_per_run([&](const Samples::Run& r) -> std::optional<double> {
+        const auto a = added_us(r, c.name);
+        const auto f = floor_us(r, c.name);
+        return a && f && *a > 0 ? std::optional<double>(*f / *a) : std::nullopt;
+      }),
+                std::string(c.name) + " (floor/added)");
+    }
+  }
+  verdict("thread scaling >= 0.9 per thread, every case", thread_scaling, 0.9);
+  verdict("layer's handshake cost within 1.2x its floor (floor/added)", floor, 1 / 1.2);
 }
 
 // write_chart draws the layer ratios, the handshake rates and the bytes per pair.
 void write_chart(const CompareOptions& o, const Impl& ours, const Impl& stock) {
-  ChartPanel layer{"Layer throughput relative to the OpenSSL floor (dashed line = floor)", {},
-                   1.2, 1.0, 2};
+  ChartPanel layer{
+      "Layer throughput relative to the OpenSSL floor (dashed line = floor)", {}, 1.2, 1.0, 2};
   for (const auto& c : kLayerCases) {
     for (const std::size_t chunk : kChunks) {
       const std::string k = "ratio/" + std::string(c.name) + "/" + std::to_string(chunk);
-      layer.bars.push_back({std::string(c.name) + ", " + chunk_name(chunk),
-                            ours.samples.median(k), stock.samples.median(k)});
+      layer.bars.push_back({std::string(c.name) + ", " + chunk_name(chunk), ours.samples.median(k),
+                            stock.samples.median(k)});
     }
   }
   ChartPanel hs{"Handshakes per CPU second", {}, 1, 0, 0};
@@ -392,6 +518,8 @@ int compare(const CompareOptions& options, const char* argv0) {
       }
       impl->samples.absorb(
           run_child(self, {"--worker", "plugin", impl->plugin_dir, "reauth", "--scale", scale}));
+      impl->samples.absorb(
+          run_child(self, {"--worker", "plugin", impl->plugin_dir, "threads", "--scale", scale}));
       const std::string out =
           run_child(self, {"--worker", "plugin", impl->plugin_dir, "--scale", scale});
       impl->samples.absorb(out);
@@ -405,6 +533,8 @@ int compare(const CompareOptions& options, const char* argv0) {
   print_machine(options);
   print_layers(ours, stock, floor);
   print_handshakes(ours, stock);
+  print_floor(ours, stock);
+  print_threads(ours, stock);
   print_memory(ours, stock);
   print_targets(ours, stock);
   if (!options.svg_path.empty()) {

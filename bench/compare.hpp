@@ -10,7 +10,7 @@ struct CompareOptions {
   std::string ours_dir = DMD5_BUILD_PLUGINDIR;  // the build tree's .libs
   std::string stock_dir = "/usr/lib/x86_64-linux-gnu/sasl2";
   int runs = 5;
-  double scale = 1.0;  // multiplies volumes and handshake bounds (e.g. 0.1 for a smoke run)
+  double scale = 1.0;    // multiplies volumes and handshake bounds (e.g. 0.1 for a smoke run)
   std::string svg_path;  // when set, also draw the results as an SVG chart there
 };
 

@@ -15,6 +15,9 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench/timing.hpp"
@@ -48,11 +51,13 @@ class OpenSsl {
     }
     m_legacy = OSSL_PROVIDER_load(m_ctx, "legacy");
     m_hmac = EVP_MAC_fetch(m_ctx, "HMAC", nullptr);
-    if (m_hmac == nullptr) {
-      throw std::runtime_error("OpenSSL provides no HMAC");
+    m_md5 = EVP_MD_fetch(m_ctx, "MD5", nullptr);
+    if (m_hmac == nullptr || m_md5 == nullptr) {
+      throw std::runtime_error("OpenSSL provides no HMAC or MD5");
     }
   }
   ~OpenSsl() {
+    EVP_MD_free(m_md5);
     EVP_MAC_free(m_hmac);
     if (m_legacy != nullptr) {
       OSSL_PROVIDER_unload(m_legacy);
@@ -65,6 +70,7 @@ class OpenSsl {
 
   [[nodiscard]] OSSL_LIB_CTX* ctx() const noexcept { return m_ctx; }
   [[nodiscard]] EVP_MAC* hmac() const noexcept { return m_hmac; }
+  [[nodiscard]] const EVP_MD* md5() const noexcept { return m_md5; }
   [[nodiscard]] bool legacy() const noexcept { return m_legacy != nullptr; }
 
  private:
@@ -72,7 +78,14 @@ class OpenSsl {
   OSSL_PROVIDER* m_default = nullptr;
   OSSL_PROVIDER* m_legacy = nullptr;
   EVP_MAC* m_hmac = nullptr;
+  EVP_MD* m_md5 = nullptr;
 };
+
+// openssl is the one library context per process, as the plugin has.
+const OpenSsl& openssl() {
+  static const OpenSsl ossl;
+  return ossl;
+}
 
 // Path is one direction of a connection: the sender's and the receiver's state for it.
 struct Path {
@@ -112,7 +125,7 @@ MacCtx keyed_mac(const OpenSsl& ossl, const std::array<std::uint8_t, 16>& key) {
 CipherCtx keyed_cipher(const EVP_CIPHER* cipher, const std::array<std::uint8_t, 16>& key,
                        const std::array<std::uint8_t, 16>& iv, bool encrypt) {
   CipherCtx ctx(EVP_CIPHER_CTX_new());
-  const int ok = !ctx ? 0
+  const int ok = !ctx      ? 0
                  : encrypt ? EVP_EncryptInit_ex2(ctx.get(), cipher, key.data(), iv.data(), nullptr)
                            : EVP_DecryptInit_ex2(ctx.get(), cipher, key.data(), iv.data(), nullptr);
   if (ok != 1 || EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
@@ -161,9 +174,8 @@ bool mac16(EVP_MAC_CTX* ctx, std::uint32_t seq, const std::uint8_t* msg, std::si
 
 bool encrypt(EVP_CIPHER_CTX* ctx, const std::uint8_t* in, std::size_t len, std::uint8_t* out) {
   int n = 0;
-  return len == 0 ||
-         (EVP_EncryptUpdate(ctx, out, &n, in, static_cast<int>(len)) == 1 &&
-          static_cast<std::size_t>(n) == len);
+  return len == 0 || (EVP_EncryptUpdate(ctx, out, &n, in, static_cast<int>(len)) == 1 &&
+                      static_cast<std::size_t>(n) == len);
 }
 
 // seal writes one packet for `msg` (without the 4-octet prefix, which costs nothing to write)
@@ -218,8 +230,8 @@ std::size_t seal(Path& p, const std::uint8_t* msg, std::size_t len, std::uint8_t
 
 // unseal checks one packet as the receiver must: type and seq, decryption into `plain`,
 // padding, and the MAC in constant time. For auth-int `clear` is the message in the packet.
-bool unseal(Path& p, const std::uint8_t* packet, std::size_t packet_len,
-            const std::uint8_t* clear, std::uint8_t* plain) {
+bool unseal(Path& p, const std::uint8_t* packet, std::size_t packet_len, const std::uint8_t* clear,
+            std::uint8_t* plain) {
   const LayerCase& c = *p.layer;
   const std::size_t body = packet_len - kTrailerLen;
   const std::uint8_t* trailer = packet + body;
@@ -268,8 +280,7 @@ struct FloorRound::State {
 };
 
 FloorRound::FloorRound(const LayerCase& c, std::size_t chunk) {
-  static const OpenSsl ossl;  // one library context per process, as the plugin has
-  m_state.reset(new State{make_path(ossl, c), pattern(chunk),
+  m_state.reset(new State{make_path(openssl(), c), pattern(chunk),
                           std::vector<std::uint8_t>(chunk + kMaxPackets * 64),
                           std::vector<std::uint8_t>(chunk + kMaxPackets * 64)});
 }
@@ -299,6 +310,107 @@ bool FloorRound::operator()() {
       return false;
     }
     r += lengths[i];
+  }
+  return true;
+}
+
+// ---- The handshake floor
+
+namespace {
+
+using MdCtx = std::unique_ptr<EVP_MD_CTX, FreeWith<&EVP_MD_CTX_free>>;
+
+// The four key-derivation constants (RFC 2831 §2.3, §2.4), in the order Kic, Kis, Kcc, Kcs.
+constexpr std::array<std::string_view, 4> kMagic{{
+    "Digest session key to client-to-server signing key magic constant",
+    "Digest session key to server-to-client signing key magic constant",
+    "Digest H(A1) to client-to-server sealing key magic constant",
+    "Digest H(A1) to server-to-client sealing key magic constant",
+}};
+
+// keyed_hmac_states hashes the padded key into an inner and an outer MD5 state (RFC 2104), the
+// least a connection must keep to MAC its packets under that key.
+bool keyed_hmac_states(const EVP_MD* md5, const std::array<std::uint8_t, 16>& key, MdCtx& inner,
+                       MdCtx& outer) {
+  std::array<std::uint8_t, 64> pad{};
+  for (auto [ctx, fill] :
+       {std::pair{&inner, std::uint8_t{0x36}}, std::pair{&outer, std::uint8_t{0x5c}}}) {
+    pad.fill(fill);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      pad[i] = static_cast<std::uint8_t>(key[i] ^ fill);
+    }
+    ctx->reset(EVP_MD_CTX_new());
+    if (!*ctx || EVP_DigestInit_ex2(ctx->get(), md5, nullptr) != 1 ||
+        EVP_DigestUpdate(ctx->get(), pad.data(), pad.size()) != 1) {
+      return false;
+    }
+  }
+  OPENSSL_cleanse(pad.data(), pad.size());
+  return true;
+}
+
+}  // namespace
+
+struct HandshakeFloor::State {
+  const HandshakeCase* c = nullptr;
+  Cipher cipher;  // fetched once
+  std::array<std::uint8_t, 16> ha1{};
+};
+
+HandshakeFloor::HandshakeFloor(const HandshakeCase& c) : m_state(new State) {
+  m_state->c = &c;
+  m_state->ha1 = {0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x6a, 0x79, 0x88,
+                  0x97, 0xa6, 0xb5, 0xc4, 0xd3, 0xe2, 0xf1, 0x00};
+  if (c.evp_name != nullptr) {
+    m_state->cipher.reset(EVP_CIPHER_fetch(openssl().ctx(), c.evp_name, nullptr));
+    if (!m_state->cipher) {
+      throw std::runtime_error(std::string("OpenSSL provides no ") + c.evp_name);
+    }
+  }
+}
+
+HandshakeFloor::~HandshakeFloor() = default;
+
+bool HandshakeFloor::operator()() {
+  const State& st = *m_state;
+  const EVP_MD* md5 = openssl().md5();
+  for (std::size_t side = 0; side < 2; ++side) {
+    // The layer keys: MD5(H(A1) || magic), for Kcc/Kcs over the first kc_octets of H(A1), in
+    // one digest context per side.
+    std::array<std::array<std::uint8_t, 16>, 4> keys{};
+    const MdCtx kd(EVP_MD_CTX_new());
+    for (std::size_t k = 0; k < st.c->keys; ++k) {
+      const std::size_t n = k < 2 ? 16 : st.c->kc_octets;
+      unsigned len = 0;
+      if (!kd || EVP_DigestInit_ex2(kd.get(), md5, nullptr) != 1 ||
+          EVP_DigestUpdate(kd.get(), st.ha1.data(), n) != 1 ||
+          EVP_DigestUpdate(kd.get(), kMagic.at(k).data(), kMagic[k].size()) != 1 ||
+          EVP_DigestFinal_ex(kd.get(), keys.at(k).data(), &len) != 1) {
+        return false;
+      }
+    }
+    // HMAC-MD5 keyed for sending and for receiving.
+    std::array<MdCtx, 4> mac;
+    if (!keyed_hmac_states(md5, keys[0], mac[0], mac[1]) ||
+        !keyed_hmac_states(md5, keys[1], mac[2], mac[3])) {
+      return false;
+    }
+    // The cipher keyed for both directions (Kcc encrypts on the client, decrypts on the server).
+    if (st.cipher) {
+      std::array<CipherCtx, 2> dir;
+      for (std::size_t d = 0; d < 2; ++d) {
+        dir.at(d).reset(EVP_CIPHER_CTX_new());
+        const bool encrypt = d == side;
+        const unsigned char* iv = st.c->block ? keys[2 + d].data() + 8 : nullptr;
+        if (!dir[d] ||
+            EVP_CipherInit_ex2(dir[d].get(), st.cipher.get(), keys[2 + d].data(), iv,
+                               encrypt ? 1 : 0, nullptr) != 1 ||
+            (st.c->block && EVP_CIPHER_CTX_set_padding(dir[d].get(), 0) != 1)) {
+          return false;
+        }
+      }
+    }
+    OPENSSL_cleanse(keys.data(), sizeof keys);
   }
   return true;
 }

@@ -34,4 +34,27 @@ class FloorRound {
   std::unique_ptr<State> m_state;
 };
 
+// HandshakeFloor is the least crypto a handshake with a layer must add over qop auth, for one
+// client+server pair, straight through OpenSSL EVP in the same kind of library context: each
+// side derives its layer keys from H(A1) (one MD5 per key, docs/protocol.md §7), keys HMAC-MD5
+// for both directions (the inner and outer MD5 states of the padded key, in contexts it keeps),
+// and with a cipher creates and keys an encrypting and a decrypting context; all of it freed
+// again, as a connection's dispose does. The cipher is fetched once, as the plugin does.
+class HandshakeFloor {
+ public:
+  // The constructor throws std::runtime_error when OpenSSL cannot provide the case's cipher.
+  explicit HandshakeFloor(const HandshakeCase& c);
+  ~HandshakeFloor();
+  HandshakeFloor(const HandshakeFloor&) = delete;
+  HandshakeFloor& operator=(const HandshakeFloor&) = delete;
+
+  // operator() does one pair's work; false if OpenSSL failed.
+  bool operator()();
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> m_state;
+};
+
 }  // namespace dmd5bench

@@ -5,10 +5,13 @@
 //       runs every measurement in worker processes, alternating ours and stock (each timing the
 //       OpenSSL floor alongside its layer), and prints one table of medians (README,
 //       "Performance").
-//   dmd5_bench --worker plugin DIR [layers|handshakes|reauth] [--scale F]
+//   dmd5_bench --worker plugin DIR [layers|handshakes|reauth|threads] [--scale F]
 //                                                   layer throughput (with the OpenSSL floor
-//                                                   timed alongside) and handshakes; reauth:
-//                                                   subsequent authentications alone
+//                                                   timed alongside) and handshakes (with the
+//                                                   handshake floor); reauth: subsequent
+//                                                   authentications, then their thread
+//                                                   scaling; threads: full handshakes on
+//                                                   1..N threads
 //   dmd5_bench --worker memory DIR CASE             bytes per pair for one memory case
 #include <cstdio>
 #include <cstdlib>
@@ -26,10 +29,11 @@ namespace {
 using dmd5bench::Report;
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: dmd5_bench [--ours DIR] [--stock DIR] [--runs N] [--scale F] [--svg FILE]\n"
-               "       dmd5_bench --worker plugin DIR [layers|handshakes] [--scale F]\n"
-               "       dmd5_bench --worker memory DIR CASE\n");
+  std::fprintf(
+      stderr,
+      "usage: dmd5_bench [--ours DIR] [--stock DIR] [--runs N] [--scale F] [--svg FILE]\n"
+      "       dmd5_bench --worker plugin DIR [layers|handshakes|reauth|threads] [--scale F]\n"
+      "       dmd5_bench --worker memory DIR CASE\n");
 }
 
 int run_worker(const std::vector<std::string>& args, double scale) {
@@ -44,6 +48,11 @@ int run_worker(const std::vector<std::string>& args, double scale) {
     }
     if (part == "reauth") {
       dmd5bench::run_reauth_handshakes(report, scale);
+      dmd5bench::run_thread_scaling(report, scale, true);
+      return 0;
+    }
+    if (part == "threads") {
+      dmd5bench::run_thread_scaling(report, scale, false);
       return 0;
     }
     if (part.empty() || part == "layers") {

@@ -3,19 +3,24 @@
 #include "bench/plugin_runs.hpp"
 
 #include <sasl/sasl.h>
+#include <sched.h>
 
 #include <algorithm>
-#include <functional>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <thread>
 #include <vector>
 
-#include "examples/sasl_pair.hpp"
 #include "bench/floor.hpp"
 #include "bench/timing.hpp"
+#include "examples/sasl_pair.hpp"
 
 namespace dmd5bench {
 namespace {
@@ -150,8 +155,8 @@ void measure_cell(Report& report, const LayerCase& c, std::size_t chunk, saslpai
   }
   const auto both = time_paired(rounds, chunk, layer, *floor);
   if (!both) {
-    report.unavailable("layer/" + suffix, "sasl_encode/sasl_decode or the floor failed: " +
-                                              pair->server_error());
+    report.unavailable("layer/" + suffix,
+                       "sasl_encode/sasl_decode or the floor failed: " + pair->server_error());
     return;
   }
   report.value("layer/" + suffix, both->first);
@@ -232,6 +237,122 @@ void run_handshakes(Report& report, double scale) {
           return pair.run() == SASL_OK;
         },
         scale);
+  }
+  // The floor of what each layer adds over qop auth, timed in the same process.
+  for (const auto& c : kHandshakeCases) {
+    if (c.keys == 0) {
+      continue;
+    }
+    const std::string k = key({"hsfloor", c.name});
+    try {
+      HandshakeFloor floor(c);
+      time_handshakes(
+          report, k, [&floor] { return floor(); }, scale);
+    } catch (const std::exception& e) {
+      report.unavailable(k, e.what());
+    }
+  }
+}
+
+namespace {
+
+// handshakes_on_threads runs `n` threads making handshakes with `o` (a copy each, with its own
+// server name so that reauth cache entries are per thread) for `seconds` of wall time, and
+// returns the handshakes per wall second of all of them together, or nullopt when one failed.
+std::optional<double> handshakes_on_threads(const saslpair::Options& o, bool reauth, unsigned n,
+                                            double seconds) {
+  std::atomic<bool> go{false};
+  std::atomic<bool> failed{false};
+  std::atomic<long> total{0};
+  const auto duration = std::chrono::duration<double>(seconds);
+  std::chrono::steady_clock::time_point start;
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      saslpair::Options mine = o;
+      mine.fqdn = "t" + std::to_string(t) + "." + o.fqdn;
+      mine.keep_transcript = reauth;
+      if (reauth) {  // the first handshake of each thread fills its cache entry
+        saslpair::Pair first(mine);
+        failed = failed || first.run() != SASL_OK;
+      }
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      long done = 0;
+      while (!failed.load() && std::chrono::steady_clock::now() - start < duration) {
+        saslpair::Pair pair(mine);
+        if (pair.run() != SASL_OK || (reauth && pair.transcript().size() != 1)) {
+          failed = true;
+        }
+        ++done;
+      }
+      total += done;
+    });
+  }
+  start = std::chrono::steady_clock::now();
+  go = true;
+  for (auto& t : threads) {
+    t.join();
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (failed) {
+    return std::nullopt;
+  }
+  return static_cast<double>(total.load()) / wall;
+}
+
+}  // namespace
+
+unsigned thread_steps_max() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+  }
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+void run_thread_scaling(Report& report, double scale, bool reauth) {
+  // 1, 2, ... up to 8 threads, then doubling, and the CPUs this process may use.
+  const unsigned most = thread_steps_max();
+  std::vector<unsigned> steps;
+  for (unsigned n = 1; n <= most; n = n < 8 ? n + 1 : n * 2) {
+    steps.push_back(n);
+  }
+  if (steps.back() != most) {
+    steps.push_back(most);
+  }
+  for (const auto& name : kThreadCases) {
+    const bool is_reauth = name.starts_with("reauth");
+    if (is_reauth != reauth) {
+      continue;
+    }
+    const auto& cases = reauth ? std::span<const HandshakeCase>(kReauthCases)
+                               : std::span<const HandshakeCase>(kHandshakeCases);
+    const auto c = std::find_if(cases.begin(), cases.end(),
+                                [&](const HandshakeCase& h) { return h.name == name; });
+    saslpair::Options o = options_for(c->min_ssf, c->max_ssf, false);
+    o.fqdn = std::string(name) + ".threads.example.com";
+    if (reauth) {
+      o.server.options["reauth_timeout"] = "10";
+      o.client.options["digestmd5_client_reauth"] = "yes";
+    }
+    const std::string want = reauth ? "auth" : std::string(name);
+    if (const Established e = establish(o, want); !e.pair) {
+      report.unavailable(key({"thr", name, "1"}), e.error);
+      continue;
+    }
+    for (const unsigned n : steps) {
+      const std::string k = key({"thr", name, std::to_string(n)});
+      if (const auto rate = handshakes_on_threads(o, reauth, n, kThreadSeconds * scale)) {
+        report.value(k, *rate);
+      } else {
+        report.unavailable(k, "a handshake failed on one of the threads");
+        break;
+      }
+    }
   }
 }
 

@@ -21,11 +21,20 @@ bool start_libsasl2(Report& report, const std::string& plugin_dir, bool reauth =
 void run_layers(Report& report, double scale);
 
 // run_handshakes reports full authentications per second ("hs/<case>"): each creates a client and
-// a server connection, runs the exchange and disposes both.
+// a server connection, runs the exchange and disposes both; then the rate of the handshake floor
+// of each layer case (floor.hpp, "hsfloor/<case>").
 void run_handshakes(Report& report, double scale);
 // run_reauth_handshakes times subsequent authentications (kReauthCases); start_libsasl2 must
 // have been called with reauth = true.
 void run_reauth_handshakes(Report& report, double scale);
+
+// run_thread_scaling reports, for each kThreadCases entry and n = 1, 2, ... threads (up to the
+// CPUs this process may run on), the handshakes per wall second of n threads at once
+// ("thr/<case>/<n>"). With `reauth` it runs the reauth cases (start_libsasl2 with reauth = true),
+// otherwise the full ones.
+void run_thread_scaling(Report& report, double scale, bool reauth);
+// thread_steps_max is the number of CPUs this process may run on.
+unsigned thread_steps_max();
 
 // run_memory keeps c.pairs authenticated pairs alive and reports the growth per pair of the
 // RSS ("mem/<case>/rss") and of malloc's live bytes ("mem/<case>/heap"), the peak RSS, and the

@@ -90,6 +90,17 @@ std::optional<double> Samples::paired_ratio(const Samples& a, const std::string&
   return median_of(std::move(v));
 }
 
+std::optional<double> Samples::median_per_run(
+    const std::function<std::optional<double>(const Run&)>& f) const {
+  std::vector<double> v;
+  for (const auto& run : m_runs) {
+    if (const auto x = f(run)) {
+      v.push_back(*x);
+    }
+  }
+  return median_of(std::move(v));
+}
+
 std::string key(std::initializer_list<std::string_view> parts) {
   std::string out;
   for (const auto p : parts) {

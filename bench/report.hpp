@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +40,13 @@ class Samples {
   // back to back, so the ratio cancels most of what the machine's load does to both.
   static std::optional<double> paired_ratio(const Samples& a, const std::string& ka,
                                             const Samples& b, const std::string& kb);
+
+  // Run is one run's values by key.
+  using Run = std::map<std::string, double>;
+  // median_per_run is the median over runs of `f` of each run (runs where f gives nullopt are
+  // skipped): for figures derived from several keys of the same run.
+  [[nodiscard]] std::optional<double> median_per_run(
+      const std::function<std::optional<double>(const Run&)>& f) const;
 
  private:
   std::vector<std::map<std::string, double>> m_runs;

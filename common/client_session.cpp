@@ -34,6 +34,8 @@ Result<StepOutput> ClientSession::step(ClientHost& host, std::string_view input)
         if (auto r = m_options.reauth ? start_reauth(host) : Result<StepOutput>(Error{}); r) {
           m_state = State::AwaitReauthResult;
           return r;
+        } else if (r.error().code == Errc::Interact) {
+          return r;  // the names are asked for; the application calls again with the answers
         }
         m_state = State::AwaitChallenge;
         m_out.clear();
@@ -206,9 +208,9 @@ Result<StepOutput> ClientSession::answer_parsed(ClientHost& host, const Challeng
 }
 
 Result<StepOutput> ClientSession::start_reauth(ClientHost& host) {
-  const auto names = host.known_names();
+  const auto names = host.names();
   if (!names) {
-    return fail(Errc::Unavailable, "no names without prompting");
+    return names.error();  // Interact: prompts published; otherwise no names to look up
   }
   m_reauth_key =
       client_reauth_key(host.service(), host.server_fqdn(), names->authid, names->authzid);

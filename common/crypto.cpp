@@ -122,13 +122,18 @@ Status Crypto::random(std::span<std::uint8_t> out) const noexcept {
   return {};
 }
 
-Md5::Md5(const Crypto& crypto) : m_ctx(EVP_MD_CTX_new()) {
+Md5::Md5(const Crypto& crypto) : m_ctx(EVP_MD_CTX_new()), m_md(crypto.md5()) {
   if (!m_ctx) {
     throw std::bad_alloc();
   }
-  if (EVP_DigestInit_ex2(m_ctx.get(), crypto.md5(), nullptr) != 1) {
+  restart();
+}
+
+Md5& Md5::restart() {
+  if (EVP_DigestInit_ex2(m_ctx.get(), m_md, nullptr) != 1) {
     throw std::runtime_error("MD5 init failed");
   }
+  return *this;
 }
 
 Md5& Md5::update(ByteView part) {

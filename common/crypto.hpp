@@ -91,10 +91,12 @@ using PublicDigest16 = std::array<std::uint8_t, 16>;
 class Md5 {
  public:
   explicit Md5(const Crypto& crypto);
+  // restart begins a new digest in the same context (after final), saving an allocation.
+  Md5& restart();
   Md5& update(ByteView part);
   Md5& update(std::string_view part) { return update(as_bytes(part)); }
   // final returns the 16-octet digest as a secret (H(A1), SS, keys); the object may not be
-  // updated again.
+  // updated again until restart().
   Digest16 final();
   // final_public returns a digest of public data (H(A2), the response value) as plain octets.
   PublicDigest16 final_public();
@@ -102,6 +104,7 @@ class Md5 {
  private:
   void finish(std::uint8_t* out);  // writes the 16 octets
   EvpMdCtxPtr m_ctx;
+  const EVP_MD* m_md;
 };
 
 // hmac_md5 computes HMAC-MD5(key, data parts...).

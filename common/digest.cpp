@@ -108,12 +108,13 @@ std::string compute_response(const Crypto& crypto, const Digest16& ha1, const Re
 LayerKeys derive_keys(const Crypto& crypto, const Digest16& ha1, std::optional<CipherId> cipher) {
   LayerKeys k;
   const ByteView full(ha1.bytes());
-  k.kic = Md5(crypto).update(full).update(kKicMagic).final();
-  k.kis = Md5(crypto).update(full).update(kKisMagic).final();
+  Md5 h(crypto);  // one context for all the keys
+  k.kic = h.update(full).update(kKicMagic).final();
+  k.kis = h.restart().update(full).update(kKisMagic).final();
   if (cipher) {
     const auto prefix = full.first(cipher_info(*cipher).ha1_prefix);
-    k.kcc = Md5(crypto).update(prefix).update(kKccMagic).final();
-    k.kcs = Md5(crypto).update(prefix).update(kKcsMagic).final();
+    k.kcc = h.restart().update(prefix).update(kKccMagic).final();
+    k.kcs = h.restart().update(prefix).update(kKcsMagic).final();
   }
   return k;
 }

@@ -85,8 +85,14 @@ class ClientHost : public Host {
   virtual Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
                                           bool ask_realm) = 0;
   // known_names returns the canonical authid and authzid when the application's callbacks give
-  // them without prompting (what a subsequent authentication is looked up by), else nothing.
+  // them without prompting (what HTTP mode's continuation is looked up by), else nothing.
   virtual std::optional<ClientNames> known_names() = 0;
+  // names returns the canonical authid and authzid a subsequent authentication is looked up by:
+  // from callbacks or, when the application answers only prompts, from prompts it publishes
+  // (failing with Interact) and reads back on the next step. Prompted answers are kept for the
+  // connection, so identity() does not ask for them again. Fails with Unavailable when the
+  // application gives no authentication name at all.
+  virtual Result<ClientNames> names() = 0;
 };
 
 }  // namespace digestmd5

@@ -483,11 +483,16 @@ struct SaslClientHost::Answers {
 Result<SaslClientHost::Answers> SaslClientHost::gather(const std::vector<std::string>& offered,
                                                        bool ask_realm) {
   const sasl_utils_t* utils = m_params.utils;
-  auto authid = get_simple(utils, m_prompt_need, SASL_CB_AUTHNAME);
+  const auto kept = [](const std::string& v) {
+    return Answer{Answer::State::Known, SecureBytes(v.begin(), v.end())};
+  };
+  auto authid = m_prompts.authid ? Result<Answer>(kept(*m_prompts.authid))
+                                 : get_simple(utils, m_prompt_need, SASL_CB_AUTHNAME);
   if (!authid) {
     return authid.error();
   }
-  auto authzid = get_simple(utils, m_prompt_need, SASL_CB_USER);
+  auto authzid = m_prompts.authid ? Result<Answer>(kept(m_prompts.authzid))
+                                  : get_simple(utils, m_prompt_need, SASL_CB_USER);
   if (!authzid) {
     return authzid.error();
   }
@@ -571,6 +576,46 @@ std::optional<ClientNames> SaslClientHost::known_names() {
   }
   if (!canonicalise(to_string(authid->value), to_string(authzid->value))) {
     return std::nullopt;
+  }
+  return ClientNames{m_oparams.authid, m_oparams.user};
+}
+
+Result<ClientNames> SaslClientHost::names() {
+  if (!m_prompts.authid) {
+    const sasl_utils_t* utils = m_params.utils;
+    auto authid = get_simple(utils, m_prompt_need, SASL_CB_AUTHNAME);
+    if (!authid) {
+      return authid.error();
+    }
+    auto authzid = get_simple(utils, m_prompt_need, SASL_CB_USER);
+    if (!authzid) {
+      return authzid.error();
+    }
+    std::vector<Missing> missing;
+    if (authid->state == Answer::State::NeedPrompt) {
+      missing.push_back({SASL_CB_AUTHNAME, "Authentication Name",
+                         "Please enter your authentication name", nullptr});
+    }
+    if (authzid->state == Answer::State::NeedPrompt) {
+      missing.push_back(
+          {SASL_CB_USER, "Authorization Name", "Please enter your authorization name", nullptr});
+    }
+    // The answers (if any) have been copied; release the application's prompt array.
+    if (m_prompt_need != nullptr && *m_prompt_need != nullptr) {
+      utils->free(*m_prompt_need);
+      *m_prompt_need = nullptr;
+    }
+    if (!missing.empty()) {
+      return publish_prompts(utils, m_prompt_need, missing).error();
+    }
+    if (authid->state != Answer::State::Known || authid->value.empty()) {
+      return fail(Errc::Unavailable, "no authentication name");
+    }
+    m_prompts.authid = to_string(authid->value);
+    m_prompts.authzid = to_string(authzid->value);
+  }
+  if (const auto st = canonicalise(*m_prompts.authid, m_prompts.authzid); !st) {
+    return st.error();
   }
   return ClientNames{m_oparams.authid, m_oparams.user};
 }

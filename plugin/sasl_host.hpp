@@ -50,6 +50,10 @@ class SaslServerHost final : public ServerHost {
 struct PromptState {
   std::string realm_challenge;
   std::string realm_default;
+  // The authid and authzid as names() read them (from callbacks or answered prompts), reused by
+  // identity() so that the application is not asked twice.
+  std::optional<std::string> authid;
+  std::string authzid;
 };
 
 class SaslClientHost final : public ClientHost {
@@ -65,6 +69,7 @@ class SaslClientHost final : public ClientHost {
   Result<ClientIdentity> identity(const std::vector<std::string>& offered_realms,
                                   bool ask_realm) override;
   std::optional<ClientNames> known_names() override;
+  Result<ClientNames> names() override;
 
  private:
   struct Answers;

@@ -89,7 +89,20 @@ class FakeClientHost final : public ClientHost {
   [[nodiscard]] SecurityProps props() const override { return security; }
   bool asked_realm = false;  // whether the session asked for a choice among the offered realms
   bool names_known = true;   // known_names() answers (callbacks, not prompts)
+  bool names_by_prompt = false;  // names() asks for prompts once before it answers
   int identity_calls = 0;
+  int names_prompts = 0;  // how often names() asked for prompts
+  Result<ClientNames> names() override {
+    if (names_by_prompt) {
+      names_by_prompt = false;
+      ++names_prompts;
+      return Error{Errc::Interact, "interaction needed"};
+    }
+    if (!names_known && names_prompts == 0) {
+      return Error{Errc::Unavailable, "no authentication name"};
+    }
+    return ClientNames{id.authid, id.authzid.empty() ? id.authid : id.authzid};
+  }
   std::optional<ClientNames> known_names() override {
     if (!names_known) {
       return std::nullopt;

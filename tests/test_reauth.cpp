@@ -417,6 +417,27 @@ void client_entry_dies_with_a_wrong_rspauth(void** state) {
   assert_int_equal(fx.client_cache->size(), 0);
 }
 
+// An application that answers only prompts (libldap, Cyrus imtest) is asked for the names first,
+// then continues; the names are not asked for again, nor the password.
+void client_asks_for_names_by_prompt_then_continues(void** state) {
+  auto& fx = test_support::fixture<Fx>(state);
+  assert_int_equal(connect(fx, reauth_on(fx)), 2);
+  fx.client_host.names_known = false;
+  fx.client_host.names_by_prompt = true;
+  fx.server = std::make_unique<ServerSession>(fx.crypto, reauth_on(fx));
+  fx.client = std::make_unique<ClientSession>(fx.crypto, client_reauth_on(fx));
+  const auto asked = fx.client->step(fx.client_host, "");
+  assert_errc(asked, Errc::Interact);
+  assert_int_equal(fx.client_host.names_prompts, 1);
+  const auto first = fx.client->step(fx.client_host, "");  // with the prompts answered
+  assert_true(first.has_value() && !first->data.empty());
+  const auto rspauth = fx.server->step(fx.host, std::string(first->data));
+  assert_true(rspauth.has_value() && rspauth->done);
+  const auto done = fx.client->step(fx.client_host, std::string(rspauth->data));
+  assert_true(done.has_value() && done->done);
+  assert_int_equal(fx.client_host.identity_calls, 1);  // only the first, full authentication
+}
+
 void client_without_names_or_cache_sends_nothing_first(void** state) {
   auto& fx = test_support::fixture<Fx>(state);
   assert_int_equal(connect(fx, reauth_on(fx)), 2);
@@ -443,6 +464,7 @@ int main() {
       REAUTH_TEST(layer_needs_a_fresh_cnonce_and_gets_new_keys),
       REAUTH_TEST(expired_nonce_gets_stale_and_is_dropped),
       REAUTH_TEST(other_user_or_realm_cannot_continue),
+      REAUTH_TEST(client_asks_for_names_by_prompt_then_continues),
       REAUTH_TEST(reauth_off_ignores_the_initial_response),
       REAUTH_TEST(cache_drops_the_least_recently_used),
       REAUTH_TEST(count_never_wraps),
