@@ -333,6 +333,70 @@ def med(values):
     return statistics.median(values) if values else None
 
 
+# perf's shared objects, grouped for the CPU shares of a bind.
+PERF_GROUPS = [
+    ('plugin', re.compile(r'^libdigestmd5')),
+    ('libcrypto', re.compile(r'^(libcrypto|legacy\.so)')),
+    ('libsasl2', re.compile(r'^libsasl2')),
+    ('sasldb+libdb', re.compile(r'^(libsasldb|libdb-)')),
+    ('slapd+libldap', re.compile(r'^(slapd|libldap|liblber|back_)')),
+    ('libc', re.compile(r'^(libc\.so|ld-linux)')),
+    ('kernel', re.compile(r'^\[kernel')),
+]
+
+
+def perf_shares(pid, seconds, run):
+    """Samples `pid` with perf while `run()` loads it; returns {group: percent of samples}."""
+    data = tempfile.mktemp(prefix='dmd5-perf.')
+    rec = subprocess.Popen(['perf', 'record', '-q', '-F', '1999', '-p', str(pid), '-o', data,
+                            '--', 'sleep', str(seconds)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        run()
+    finally:
+        rec.wait()
+    rep = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--sort', 'dso', '-q'],
+                         capture_output=True, text=True)
+    os.unlink(data)
+    shares = {g: 0.0 for g, _ in PERF_GROUPS}
+    shares['other'] = 0.0
+    for line in rep.stdout.splitlines():
+        m = re.match(r'\s*([\d.]+)%\s+(\S+)', line)
+        if not m:
+            continue
+        group = next((g for g, rx in PERF_GROUPS if rx.search(m.group(2))), 'other')
+        shares[group] += float(m.group(1))
+    return shares
+
+
+def measure_perf(args, plugins, slapds):
+    """Where slapd's CPU goes during binds (K=4, our client): the plugin's own share."""
+    if shutil.which('perf') is None:
+        print('\nperf: not installed (Debian package linux-perf); no CPU shares')
+        return
+    print(f'\nslapd CPU by shared object during server binds (K=4, client: ours; perf record '
+          f'-F 1999 for {args.seconds:g} s), % of samples. plugin = libdigestmd5 itself; '
+          'libcrypto is called by the plugin only (slapd uses GnuTLS)')
+    groups = [g for g, _ in PERF_GROUPS] + ['other']
+    print(f'{"case":14} {"server":6} ' + ' '.join(f'{g:>13}' for g in groups) +
+          f' {"srv us/bind":>12} {"plugin+crypto us":>17}')
+    for name, secprops, options in BIND_CASES[:3]:
+        for impl in ('ours', 'stock'):
+            slapd = slapds[(impl, False)]
+            result = {}
+
+            def run():
+                cpu0 = slapd.cpu()
+                result.update(run_load(args, plugins.dirs['ours'], 'binds', slapd.uri,
+                                       secprops, ALICE_DN, 4, args.seconds, options))
+                result['us'] = (slapd.cpu() - cpu0) / max(result.get('count', 1), 1) * 1e6
+            shares = perf_shares(slapd.proc.pid, args.seconds, run)
+            us = result['us']
+            own = (shares['plugin'] + shares['libcrypto']) / 100 * us
+            print(f'{name:14} {impl:6} ' + ' '.join(f'{shares[g]:13.1f}' for g in groups) +
+                  f' {us:12.1f} {own:17.1f}')
+
+
 def fmt(v, digits=0):
     return '-' if v is None else f'{v:,.{digits}f}'
 
@@ -381,7 +445,7 @@ def main():
     ap.add_argument('--reps', type=int, default=5)
     ap.add_argument('--seconds', type=float, default=2.0)
     ap.add_argument('--conns', default='1,4,16')
-    ap.add_argument('--only', default='binds,reauth,search')
+    ap.add_argument('--only', default='binds,reauth,search,perf')
     args = ap.parse_args()
     args.conns = [int(k) for k in args.conns.split(',')]
     parts = set(args.only.split(','))
@@ -426,6 +490,8 @@ def main():
             measure_reauth(args, plugins, slapds, cells)
         if 'search' in parts:
             measure_search(args, plugins, slapds, cells)
+        if 'perf' in parts:
+            measure_perf(args, plugins, slapds)
         tables = {}
         for c in cells.values():
             tables.setdefault(c.table, []).append(c)

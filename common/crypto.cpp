@@ -103,23 +103,44 @@ Status Crypto::random(std::span<std::uint8_t> out) const noexcept {
     }
     return {};
   }
+  // The pool's lock is never held across the generator: a thread that finds the pool short
+  // draws a whole pool's worth outside the lock, then takes its octets from whichever pool is
+  // current once it holds the lock again.
+  if (take_from_pool(out)) {
+    return {};
+  }
+  SecretArray<kPoolSize> fresh;
+  if (RAND_bytes_ex(m_libctx, fresh.data(), fresh.size(), 0) != 1) {
+    return fail(Errc::Unavailable, "random number generator failed");
+  }
   const std::lock_guard lock(m_pool_mutex);
-  if (const pid_t pid = getpid(); pid != m_pool_pid) {
+  if (m_pool_left < out.size()) {
+    std::memcpy(m_pool.data(), fresh.data(), m_pool.size());
+    m_pool_left = m_pool.size();
+  }
+  take_locked(out);
+  return {};
+}
+
+bool Crypto::take_from_pool(std::span<std::uint8_t> out) const noexcept {
+  const std::lock_guard lock(m_pool_mutex);
+  if (const pid_t pid = getpid(); pid != m_pool_pid) {  // a forked child must not reuse octets
     OPENSSL_cleanse(m_pool.data(), m_pool.size());
     m_pool_left = 0;
     m_pool_pid = pid;
   }
   if (m_pool_left < out.size()) {
-    if (RAND_bytes_ex(m_libctx, m_pool.data(), m_pool.size(), 0) != 1) {
-      return fail(Errc::Unavailable, "random number generator failed");
-    }
-    m_pool_left = m_pool.size();
+    return false;
   }
+  take_locked(out);
+  return true;
+}
+
+void Crypto::take_locked(std::span<std::uint8_t> out) const noexcept {
   std::uint8_t* next = m_pool.data() + (m_pool.size() - m_pool_left);
   std::memcpy(out.data(), next, out.size());
   OPENSSL_cleanse(next, out.size());
   m_pool_left -= out.size();
-  return {};
 }
 
 Md5::Md5(const Crypto& crypto) : m_ctx(EVP_MD_CTX_new()), m_md(crypto.md5()) {

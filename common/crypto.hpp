@@ -60,7 +60,8 @@ class Crypto {
   // octets (nonces, cnonces, aes-cbc's random block per packet) are served from a pool that one
   // DRBG call refills with 512 octets, since a call costs about as much for 512 octets as for 32.
   // Each octet is handed out once and wiped from the pool; a forked child discards the pool it
-  // inherited (process id check), so parent and child never hand out the same values.
+  // inherited (process id check), so parent and child never hand out the same values. The
+  // pool's lock is held only to copy octets, never across a DRBG call.
   [[nodiscard]] Status random(std::span<std::uint8_t> out) const noexcept;
 
  private:
@@ -82,6 +83,10 @@ class Crypto {
   mutable std::array<std::uint8_t, kPoolSize> m_pool{};
   mutable std::size_t m_pool_left = 0;  // unused octets at the end of m_pool
   mutable pid_t m_pool_pid = 0;         // the process that filled m_pool
+  // take_from_pool copies out.size() octets from the pool if it holds that many.
+  bool take_from_pool(std::span<std::uint8_t> out) const noexcept;
+  // take_locked copies and wipes the next octets; m_pool_mutex held, enough octets left.
+  void take_locked(std::span<std::uint8_t> out) const noexcept;
 };
 
 // PublicDigest16 is an MD5 digest of public data: nothing to wipe.

@@ -5,12 +5,16 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "common/crypto.hpp"
 #include "common/digest.hpp"
@@ -535,6 +539,34 @@ void digest_crypto_random_pool_is_not_inherited_by_a_fork(void** state) {
   assert_memory_not_equal(ours.data(), theirs.data(), ours.size());
 }
 
+// Threads drawing at once, across many refills (each made outside the pool's lock), are never
+// handed the same octets.
+void digest_crypto_random_pool_threads_never_share_draws(void** state) {
+  auto& fx = fixture<Fx>(state);
+  constexpr std::size_t kThreads = 4;
+  constexpr std::size_t kDraws = 2000;  // 32000 octets per thread: about 60 refills each
+  std::vector<std::vector<std::array<std::uint8_t, 16>>> got(kThreads);
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      got[t].resize(kDraws);
+      for (auto& d : got[t]) {
+        failed = failed || !fx.crypto->random(d).ok();
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  assert_false(failed.load());
+  std::set<std::array<std::uint8_t, 16>> seen;
+  for (const auto& per_thread : got) {
+    seen.insert(per_thread.begin(), per_thread.end());
+  }
+  assert_int_equal(seen.size(), kThreads * kDraws);
+}
+
 }  // namespace
 
 #define DMD5_DIGEST_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, test_support::teardown_fixture<Fx>)
@@ -542,6 +574,7 @@ void digest_crypto_random_pool_is_not_inherited_by_a_fork(void** state) {
 int main() {
   const CMUnitTest tests[] = {
       DMD5_DIGEST_TEST(digest_ss_matches_spec_vector),
+      DMD5_DIGEST_TEST(digest_crypto_random_pool_threads_never_share_draws),
       DMD5_DIGEST_TEST(digest_ha1_matches_spec_vector),
       DMD5_DIGEST_TEST(digest_ha1_with_authzid_admin),
       DMD5_DIGEST_TEST(digest_empty_authzid_still_appends_colon),
