@@ -14,8 +14,9 @@ first alternating. Prints the tables of README "Performance in servers". Must ru
 (mount namespaces, the cyrus user). Asserts nothing: it measures.
 """
 import argparse
-import hashlib
+import http.client
 import os
+import pwd
 import platform
 import re
 import shutil
@@ -26,8 +27,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests',
+                                'interop'))
+import http_digest_client as digest  # noqa: E402  (one Digest computation for tests and bench)
+
 STOCK_DIR = '/usr/lib/x86_64-linux-gnu/sasl2'
 REALM = 'EXAMPLE'
+HTTP_REALM = 'example'
 SUFFIX = 'dc=example,dc=com'
 PEOPLE = 'ou=people,' + SUFFIX
 ALICE_DN = 'uid=alice,' + PEOPLE
@@ -121,8 +127,10 @@ class Plugins:
 def make_sasldb(tmp, plugins):
     path = os.path.join(tmp, 'sasldb2')
     env = dict(os.environ, SASL_PATH=plugins.dirs['sasldb'])
-    subprocess.run(['saslpasswd2', '-p', '-c', '-f', path, '-u', REALM, 'alice'],
-                   input=ALICE_PW.encode(), env=env, check=True, capture_output=True)
+    # slapd's realm, and Cyrus httpd's (its servername, which it lower-cases)
+    for realm in (REALM, HTTP_REALM):
+        subprocess.run(['saslpasswd2', '-p', '-c', '-f', path, '-u', realm, 'alice'],
+                       input=ALICE_PW.encode(), env=env, check=True, capture_output=True)
     return path
 
 
@@ -208,6 +216,123 @@ access to * by users read by * auth
 database monitor
 access to * by * read
 '''
+
+
+CYRUS_BIN = '/usr/lib/cyrus/bin'
+HTTP_CASES = [('1 per connection', 1), ('10 per connection', 10)]
+
+
+class CyrusHttpd:
+    """A private Cyrus master running one httpd process (so it finds the nonces it issued) with
+    DIGEST-MD5 over sasldb, loading the plugin in `plugin_dir`."""
+
+    def __init__(self, tmp, name, plugin_dir, sasldb):
+        self.dir = os.path.join(tmp, 'cyrus-' + name)
+        for sub in ('conf', 'part'):
+            os.makedirs(os.path.join(self.dir, sub))
+        self.port = free_port()
+        conf = os.path.join(self.dir, 'imapd.conf')
+        with open(conf, 'w') as f:
+            f.write(f'configdirectory: {self.dir}/conf\npartition-default: {self.dir}/part\n'
+                    f'servername: {HTTP_REALM}\nsasl_pwcheck_method: auxprop\n'
+                    f'sasl_auxprop_plugin: sasldb\nsasl_sasldb_path: {sasldb}\n'
+                    'sasl_mech_list: DIGEST-MD5\nsasl_reauth_timeout: 10\nallowplaintext: no\n'
+                    'httpmodules: rss\n')
+        with open(os.path.join(self.dir, 'cyrus.conf'), 'w') as f:
+            f.write(f'SERVICES {{\n  http cmd="httpd -C {conf}" listen="127.0.0.1:{self.port}" '
+                    'prefork=1 maxchild=1\n}\n')
+        cyrus = pwd.getpwnam('cyrus')
+        for root, dirs, files in os.walk(self.dir):
+            for n in [root] + [os.path.join(root, x) for x in dirs + files]:
+                os.chown(n, cyrus.pw_uid, cyrus.pw_gid)
+        self.log = open(os.path.join(self.dir, 'master.log'), 'w')
+        # setsid: master's shutdown signals its whole process group.
+        self.proc = subprocess.Popen(
+            ['setsid', os.path.join(CYRUS_BIN, 'master'), '-C', conf, '-M',
+             os.path.join(self.dir, 'cyrus.conf'), '-p', os.path.join(self.dir, 'master.pid'),
+             '-D'], env=dict(os.environ, SASL_PATH=plugin_dir), stdin=subprocess.DEVNULL,
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, self.proc, 'Cyrus master ' + name)
+
+    def cpu(self):
+        """CPU of master's children: the httpd processes it reaped (cutime, cstime; Cyrus
+        replaces a service process after a number of connections) and the live ones."""
+        with open(f'/proc/{self.proc.pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        total = (int(fields[13]) + int(fields[14])) / CLK_TCK
+        for pid in children(self.proc.pid):
+            try:
+                total += cpu_seconds(pid)
+            except OSError:
+                pass
+        return total
+
+    def stop(self):
+        stop(self.proc)
+        self.log.close()
+
+
+def children(pid):
+    out = []
+    for task in os.listdir(f'/proc/{pid}/task'):
+        try:
+            with open(f'/proc/{pid}/task/{task}/children') as f:
+                out += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def http_requests(port, seconds, per_nonce):
+    """GET /rss with Digest (MD5-sess, as the server offers) for `seconds`: per connection one
+    challenge, then `per_nonce` authorized requests with nc 1, 2, ... (Cyrus answers a later
+    request without credentials on the same connection with an empty challenge, expecting the
+    nonce to be continued). Returns (authorized requests per second, their count); raises on
+    any unexpected status."""
+    done = 0
+    serial = 0
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
+        try:
+            conn.request('GET', '/rss')
+            r = conn.getresponse()
+            r.read()
+            chal = digest.pick(digest.parse_challenges(r.headers.get_all('WWW-Authenticate')
+                                                       or []), None)
+            if r.status != 401 or chal is None or 'nonce' not in chal:
+                raise RuntimeError(f'no Digest challenge (status {r.status})')
+            algorithm = chal.get('algorithm', 'MD5')
+            serial += 1  # one cnonce per nonce: MD5-sess keys the session with the first one
+            for nc in range(1, per_nonce + 1):
+                value, _ = digest.authorization('alice', ALICE_PW, 'GET', '/rss', chal,
+                                                algorithm, f'{nc:08x}', f'bench{serial:x}')
+                conn.request('GET', '/rss', headers={'Authorization': value})
+                r = conn.getresponse()
+                r.read()
+                if r.status != 200:
+                    raise RuntimeError(f'authorized GET /rss got {r.status}')
+                done += 1
+        finally:
+            conn.close()
+    return done / (time.monotonic() - start), done
+
+
+def measure_http(args, servers, cells):
+    for rep in range(args.reps):
+        for label, per_nonce in HTTP_CASES:
+            cell = cells.setdefault(('http', label), Cell('http', label))
+            for impl in order(rep):
+                httpd = servers[impl]
+                cpu0 = httpd.cpu()
+                try:
+                    rate, count = http_requests(httpd.port, args.seconds, per_nonce)
+                except (OSError, RuntimeError, http.client.HTTPException) as e:
+                    cell.why[impl] = str(e)
+                    continue
+                cell.values[impl].append(rate)
+                cell.extra[impl].append((httpd.cpu() - cpu0) / max(count, 1) * 1e6)
+        log(f'http: repetition {rep + 1} of {args.reps} done')
 
 
 class Cell:
@@ -445,7 +570,7 @@ def main():
     ap.add_argument('--reps', type=int, default=5)
     ap.add_argument('--seconds', type=float, default=2.0)
     ap.add_argument('--conns', default='1,4,16')
-    ap.add_argument('--only', default='binds,reauth,search,perf')
+    ap.add_argument('--only', default='binds,reauth,search,http,perf')
     args = ap.parse_args()
     args.conns = [int(k) for k in args.conns.split(',')]
     parts = set(args.only.split(','))
@@ -490,13 +615,25 @@ def main():
             measure_reauth(args, plugins, slapds, cells)
         if 'search' in parts:
             measure_search(args, plugins, slapds, cells)
+        if 'http' in parts:
+            servers = {}
+            for impl in ('ours', 'stock'):
+                servers[impl] = CyrusHttpd(tmp, impl, plugins.dirs[impl], sasldb)
+                procs.append(servers[impl])
+            os.chmod(sasldb, 0o644)  # the cyrus user reads it
+            measure_http(args, servers, cells)
         if 'perf' in parts:
             measure_perf(args, plugins, slapds)
         tables = {}
         for c in cells.values():
             tables.setdefault(c.table, []).append(c)
         for title, cs in tables.items():
-            if title == 'search':
+            if title == 'http':
+                print_table('Cyrus httpd 3.6 (one httpd process), GET /rss with Digest MD5-sess: '
+                            'a connection, a 401 challenge, then 1 or 10 authorized requests on '
+                            'its nonce (nc 1, 2, ...): authorized requests/s. Extra: httpd CPU '
+                            'us per authorized request', 'req/s', 'srv us', cs)
+            elif title == 'search':
                 print_table('Search throughput: one connection, subtree search of ~10 MB, MB/s '
                             'on the client (both sides the same plugin)', 'MB/s', 'MB/search', cs)
             elif title.startswith('server'):
