@@ -15,6 +15,7 @@ first alternating. Prints the tables of README "Performance in servers". Must ru
 """
 import argparse
 import http.client
+import math
 import os
 import pwd
 import platform
@@ -526,29 +527,49 @@ def fmt(v, digits=0):
     return '-' if v is None else f'{v:,.{digits}f}'
 
 
+# Two-sided 95% Student t quantiles by degrees of freedom (for the ratio's confidence interval).
+T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26,
+       10: 2.23, 12: 2.18, 15: 2.13, 20: 2.09, 30: 2.04}
+
+
+def interval(ratios):
+    """95% confidence interval of the geometric mean of per-repetition ratios, or None."""
+    if len(ratios) < 2:
+        return None
+    logs = [math.log(r) for r in ratios]
+    mean = statistics.mean(logs)
+    df = len(logs) - 1
+    t = T95[max(k for k in T95 if k <= df)]
+    half = t * statistics.stdev(logs) / math.sqrt(len(logs))
+    return math.exp(mean - half), math.exp(mean + half)
+
+
 def verdict(ratios):
-    if not ratios:
+    """ahead / BEHIND when the 95% interval of ours/stock excludes 1, else a tie within it."""
+    ci = interval(ratios)
+    if ci is None:
         return '-'
-    ahead = sum(1 for r in ratios if r >= 1)
-    if ahead == len(ratios):
-        return f'ahead {ahead}/{len(ratios)}'
-    if ahead == 0:
-        return f'BEHIND 0/{len(ratios)}'
-    return f'mixed {ahead}/{len(ratios)}'
+    lo, hi = ci
+    if lo > 1:
+        return 'ahead'
+    if hi < 1:
+        return 'BEHIND'
+    return 'tie'
 
 
 def print_table(title, unit, extra_unit, cells):
     print(f'\n{title}')
     rounds = any(c.rounds['ours'] or c.rounds['stock'] for c in cells)
     print(f'{"case":16} {"ours " + unit:>14} {"stock":>10} {"ours/stock":>10} '
-          f'{"min-max":>11} {"runs ahead":>12} {"ours " + extra_unit:>16} {"stock":>9}' +
+          f'{"95% CI":>11} {"verdict":>12} {"ours " + extra_unit:>16} {"stock":>9}' +
           (f' {"rounds ours":>12} {"stock":>6}' if rounds else ''))
     for c in cells:
         o = statistics.median(c.values['ours']) if c.values['ours'] else None
         s = statistics.median(c.values['stock']) if c.values['stock'] else None
         rs = c.ratios()
         r = statistics.median(rs) if rs else None
-        spread = f'{min(rs):.2f}-{max(rs):.2f}' if rs else '-'
+        ci = interval(rs)
+        spread = f'{ci[0]:.2f}-{ci[1]:.2f}' if ci else '-'
         eo = statistics.median(c.extra['ours']) if c.extra['ours'] else None
         es = statistics.median(c.extra['stock']) if c.extra['stock'] else None
         print(f'{c.label:16} {fmt(o, 1 if unit == "MB/s" else 0):>14} '
@@ -567,8 +588,8 @@ def main():
     ap.add_argument('--ours', required=True)
     ap.add_argument('--stock', default=STOCK_DIR)
     ap.add_argument('--load', required=True)
-    ap.add_argument('--reps', type=int, default=5)
-    ap.add_argument('--seconds', type=float, default=2.0)
+    ap.add_argument('--reps', type=int, default=6)
+    ap.add_argument('--seconds', type=float, default=1.5)
     ap.add_argument('--conns', default='1,4,16')
     ap.add_argument('--only', default='binds,reauth,search,http,perf')
     args = ap.parse_args()
@@ -602,8 +623,10 @@ def main():
         print(f'ours:  {plugins.so("ours")}\nstock: {plugins.so("stock")}')
         print(f'method: {args.reps} repetitions of {args.seconds:g} s cells; in each repetition '
               'ours and stock back to back, which first alternating; medians over the '
-              'repetitions; ours/stock = median of the per-repetition ratios, min-max their '
-              'spread, "runs ahead" how many of them were >= 1')
+              'repetitions; ours/stock = median of the per-repetition ratios; 95% CI = '
+              'confidence interval of their geometric mean (Student t); verdict: ahead or '
+              'BEHIND when the interval excludes 1, else a tie within it. Wall-clock rates: '
+              'load client and server share the machine')
         # Warm-up: every slapd maps its database and every plugin loads once before timing.
         for (impl, _), s in slapds.items():
             run_load(args, plugins.dirs[impl], 'search', s.uri, 'maxssf=0', SUFFIX, 1, 0.5, [])
