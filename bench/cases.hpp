@@ -87,6 +87,8 @@ inline constexpr std::array<HandshakeCase, 2> kReauthCases{{
 // each thread for about kThreadSeconds of wall time per step.
 inline constexpr std::array<std::string_view, 3> kThreadCases{{"auth", "rc4", "reauth-auth"}};
 inline constexpr double kThreadSeconds = 0.4;
+// The reference row: the rc4 handshake floor (OpenSSL alone) on as many threads.
+inline constexpr std::string_view kThreadReference = "openssl-floor";
 // Each handshake case runs at most kHandshakeMax handshakes in about kHandshakeSeconds of CPU
 // time (the stock plugin's rc4 handshakes take milliseconds each), in timed slices.
 inline constexpr std::size_t kHandshakeMax = 20000;

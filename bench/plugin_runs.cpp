@@ -256,11 +256,14 @@ void run_handshakes(Report& report, double scale) {
 
 namespace {
 
-// handshakes_on_threads runs `n` threads making handshakes with `o` (a copy each, with its own
-// server name so that reauth cache entries are per thread) for `seconds` of wall time, and
-// returns the handshakes per wall second of all of them together, or nullopt when one failed.
-std::optional<double> handshakes_on_threads(const saslpair::Options& o, bool reauth, unsigned n,
-                                            double seconds) {
+// Work is one thread's unit of work (false on failure), made on that thread before timing.
+using Work = std::function<bool()>;
+
+// rate_on_threads runs `n` threads, each repeating the work make(t) returns, for `seconds` of
+// wall time, and returns the units of all of them together per wall second, or nullopt when
+// one failed.
+std::optional<double> rate_on_threads(unsigned n, double seconds,
+                                      const std::function<Work(unsigned)>& make) {
   std::atomic<bool> go{false};
   std::atomic<bool> failed{false};
   std::atomic<long> total{0};
@@ -269,20 +272,13 @@ std::optional<double> handshakes_on_threads(const saslpair::Options& o, bool rea
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < n; ++t) {
     threads.emplace_back([&, t] {
-      saslpair::Options mine = o;
-      mine.fqdn = "t" + std::to_string(t) + "." + o.fqdn;
-      mine.keep_transcript = reauth;
-      if (reauth) {  // the first handshake of each thread fills its cache entry
-        saslpair::Pair first(mine);
-        failed = failed || first.run() != SASL_OK;
-      }
+      const Work work = make(t);
       while (!go.load()) {
         std::this_thread::yield();
       }
       long done = 0;
       while (!failed.load() && std::chrono::steady_clock::now() - start < duration) {
-        saslpair::Pair pair(mine);
-        if (pair.run() != SASL_OK || (reauth && pair.transcript().size() != 1)) {
+        if (!work()) {
           failed = true;
         }
         ++done;
@@ -303,7 +299,38 @@ std::optional<double> handshakes_on_threads(const saslpair::Options& o, bool rea
   return static_cast<double>(total.load()) / wall;
 }
 
+// handshake_work makes handshakes with a copy of `o` with its own server name, so that reauth
+// cache entries are per thread; with `reauth` the thread's first handshake fills its entry and
+// every timed one must continue it.
+Work handshake_work(const saslpair::Options& o, bool reauth, unsigned t) {
+  auto mine = std::make_shared<saslpair::Options>(o);
+  mine->fqdn = "t" + std::to_string(t) + "." + o.fqdn;
+  mine->keep_transcript = reauth;
+  bool ok = true;
+  if (reauth) {
+    saslpair::Pair first(*mine);
+    ok = first.run() == SASL_OK;
+  }
+  return [mine, reauth, ok] {
+    saslpair::Pair pair(*mine);
+    return ok && pair.run() == SASL_OK && (!reauth || pair.transcript().size() == 1);
+  };
+}
+
 }  // namespace
+
+std::vector<unsigned> thread_steps() {
+  // 1, 2, ... up to 8 threads, then doubling, and the CPUs this process may use.
+  const unsigned most = thread_steps_max();
+  std::vector<unsigned> steps;
+  for (unsigned n = 1; n <= most; n = n < 8 ? n + 1 : n * 2) {
+    steps.push_back(n);
+  }
+  if (steps.back() != most) {
+    steps.push_back(most);
+  }
+  return steps;
+}
 
 unsigned thread_steps_max() {
   cpu_set_t set;
@@ -315,14 +342,21 @@ unsigned thread_steps_max() {
 }
 
 void run_thread_scaling(Report& report, double scale, bool reauth) {
-  // 1, 2, ... up to 8 threads, then doubling, and the CPUs this process may use.
-  const unsigned most = thread_steps_max();
-  std::vector<unsigned> steps;
-  for (unsigned n = 1; n <= most; n = n < 8 ? n + 1 : n * 2) {
-    steps.push_back(n);
-  }
-  if (steps.back() != most) {
-    steps.push_back(most);
+  const auto steps = thread_steps();
+  if (!reauth) {
+    // The machine's own scaling: the rc4 handshake floor, OpenSSL alone with nothing shared
+    // but the library context, on the same numbers of threads.
+    const auto& rc4 = *std::find_if(kHandshakeCases.begin(), kHandshakeCases.end(),
+                                    [](const HandshakeCase& h) { return h.name == "rc4"; });
+    for (const unsigned n : steps) {
+      const auto rate = rate_on_threads(n, kThreadSeconds * scale, [&](unsigned) -> Work {
+        auto floor = std::make_shared<HandshakeFloor>(rc4);
+        return [floor] { return (*floor)(); };
+      });
+      if (rate) {
+        report.value(key({"thr", kThreadReference, std::to_string(n)}), *rate);
+      }
+    }
   }
   for (const auto& name : kThreadCases) {
     const bool is_reauth = name.starts_with("reauth");
@@ -346,7 +380,9 @@ void run_thread_scaling(Report& report, double scale, bool reauth) {
     }
     for (const unsigned n : steps) {
       const std::string k = key({"thr", name, std::to_string(n)});
-      if (const auto rate = handshakes_on_threads(o, reauth, n, kThreadSeconds * scale)) {
+      const auto rate = rate_on_threads(n, kThreadSeconds * scale,
+                                        [&](unsigned t) { return handshake_work(o, reauth, t); });
+      if (rate) {
         report.value(k, *rate);
       } else {
         report.unavailable(k, "a handshake failed on one of the threads");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "bench/cases.hpp"
 #include "bench/report.hpp"
@@ -31,10 +32,13 @@ void run_reauth_handshakes(Report& report, double scale);
 // run_thread_scaling reports, for each kThreadCases entry and n = 1, 2, ... threads (up to the
 // CPUs this process may run on), the handshakes per wall second of n threads at once
 // ("thr/<case>/<n>"). With `reauth` it runs the reauth cases (start_libsasl2 with reauth = true),
-// otherwise the full ones.
+// otherwise the full ones, and first the machine's own scaling: the rc4 handshake floor
+// (OpenSSL alone) on the same numbers of threads ("thr/<kThreadReference>/<n>").
 void run_thread_scaling(Report& report, double scale, bool reauth);
-// thread_steps_max is the number of CPUs this process may run on.
+// thread_steps_max is the number of CPUs this process may run on; thread_steps the thread counts
+// run_thread_scaling measures (1, 2, ... 8, then doubling, and thread_steps_max()).
 unsigned thread_steps_max();
+std::vector<unsigned> thread_steps();
 
 // run_memory keeps c.pairs authenticated pairs alive and reports the growth per pair of the
 // RSS ("mem/<case>/rss") and of malloc's live bytes ("mem/<case>/heap"), the peak RSS, and the
