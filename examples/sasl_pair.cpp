@@ -380,6 +380,51 @@ std::string Pair::deliver(std::size_t index, const char* data, unsigned len) {
   return text;
 }
 
+void Pair::answer(sasl_interact_t* prompts) {
+  for (sasl_interact_t* p = prompts; p != nullptr && p->id != SASL_CB_LIST_END; ++p) {
+    const std::string* v = nullptr;
+    switch (p->id) {
+      case SASL_CB_AUTHNAME:
+        v = &m_options.authid;
+        break;
+      case SASL_CB_USER:
+        v = &m_options.authzid;
+        break;
+      case SASL_CB_PASS:
+        v = &m_options.password;
+        break;
+      case SASL_CB_GETREALM:
+        v = &m_options.realm;
+        break;
+      default:
+        break;
+    }
+    if (p->id == SASL_CB_GETREALM && p->challenge != nullptr) {
+      m_realm_prompt = p->challenge;
+    }
+    if (p->id == SASL_CB_GETREALM && m_options.realm.empty() && p->defresult != nullptr) {
+      p->result = p->defresult;
+      p->len = static_cast<unsigned>(std::strlen(p->defresult));
+    } else if (v != nullptr) {
+      p->result = v->c_str();
+      p->len = static_cast<unsigned>(v->size());
+    }
+  }
+}
+
+int Pair::client_start(const char** out, unsigned* outlen) {
+  sasl_interact_t* prompts = nullptr;
+  const char* mech = nullptr;
+  for (int round = 0; round < 4; ++round) {
+    const int rc = sasl_client_start(m_client, "DIGEST-MD5", &prompts, out, outlen, &mech);
+    if (rc != SASL_INTERACT) {
+      return rc;
+    }
+    answer(prompts);  // libsasl2 continues the same exchange when called again with them
+  }
+  return SASL_INTERACT;
+}
+
 int Pair::client_step(const char* in, unsigned inlen, const char** out, unsigned* outlen) {
   sasl_interact_t* prompts = nullptr;
   for (int round = 0; round < 4; ++round) {
@@ -387,35 +432,7 @@ int Pair::client_step(const char* in, unsigned inlen, const char** out, unsigned
     if (rc != SASL_INTERACT) {
       return rc;
     }
-    for (sasl_interact_t* p = prompts; p != nullptr && p->id != SASL_CB_LIST_END; ++p) {
-      const std::string* v = nullptr;
-      switch (p->id) {
-        case SASL_CB_AUTHNAME:
-          v = &m_options.authid;
-          break;
-        case SASL_CB_USER:
-          v = &m_options.authzid;
-          break;
-        case SASL_CB_PASS:
-          v = &m_options.password;
-          break;
-        case SASL_CB_GETREALM:
-          v = &m_options.realm;
-          break;
-        default:
-          break;
-      }
-      if (p->id == SASL_CB_GETREALM && p->challenge != nullptr) {
-        m_realm_prompt = p->challenge;
-      }
-      if (p->id == SASL_CB_GETREALM && m_options.realm.empty() && p->defresult != nullptr) {
-        p->result = p->defresult;
-        p->len = static_cast<unsigned>(std::strlen(p->defresult));
-      } else if (v != nullptr) {
-        p->result = v->c_str();
-        p->len = static_cast<unsigned>(v->size());
-      }
-    }
+    answer(prompts);
   }
   return SASL_INTERACT;
 }
@@ -426,9 +443,7 @@ int Pair::run() {
   }
   const char* out = nullptr;
   unsigned outlen = 0;
-  const char* mech = nullptr;
-  sasl_interact_t* prompts = nullptr;
-  m_client_rc = sasl_client_start(m_client, "DIGEST-MD5", &prompts, &out, &outlen, &mech);
+  m_client_rc = client_start(&out, &outlen);
   if (m_client_rc != SASL_CONTINUE && m_client_rc != SASL_OK) {
     return m_client_rc;
   }
@@ -474,9 +489,7 @@ std::string Pair::start_client_only() {
   }
   const char* out = nullptr;
   unsigned outlen = 0;
-  const char* mech = nullptr;
-  sasl_interact_t* prompts = nullptr;
-  m_client_rc = sasl_client_start(m_client, "DIGEST-MD5", &prompts, &out, &outlen, &mech);
+  m_client_rc = client_start(&out, &outlen);
   return out != nullptr ? std::string(out, outlen) : std::string();
 }
 

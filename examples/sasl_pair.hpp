@@ -120,7 +120,10 @@ class Pair {
   [[nodiscard]] const std::string& realm_prompt() const { return m_realm_prompt; }
 
  private:
+  // client_start and client_step answer SASL_INTERACT prompts from the options and call again.
+  int client_start(const char** out, unsigned* outlen);
   int client_step(const char* in, unsigned inlen, const char** out, unsigned* outlen);
+  void answer(sasl_interact_t* prompts);
   std::string deliver(std::size_t index, const char* data, unsigned len);
 
   Options m_options;

@@ -9,7 +9,7 @@ packages=(autoconf automake libtool pkg-config g++ make
           cyrus-caldav cyrus-common python3-requests curl apache2 apache2-utils lighttpd
           groff-base man-db debhelper dh-autoreconf lintian fakeroot
           cyrus-imapd cyrus-clients postfix swaks libauthen-sasl-perl libdigest-hmac-perl
-          gsasl libgsasl-dev libsasl2-modules-db procps
+          gsasl libgsasl-dev libsasl2-modules-db procps libldap-dev linux-perf
           libexttextcat-2.0-0 liblua5.4-0 libsodium23 libstemmer0d libicu72 libunwind8 libwrap0
           libtirpc3 libapparmor1 libcap2 liblz4-1 libzstd1 libpam0g)
 if [ "${1:-}" = "--minimal" ]; then

@@ -3,6 +3,7 @@
 # test.sh: install what is missing, then build and run the whole suite:
 #   0. lint (scripts/lint.sh): clang-tidy's function size and complexity limits, clang-format
 #   1. -Werror build: unit tests, libsasl2 tests, export check, interop (stock plugin, Java, slapd)
+#   1b. a smoke run of both benchmarks (make bench, make bench-servers): every measurement runs
 #   2. an install into a --with-plugindir directory, listed by saslpluginviewer, and make
 #      distcheck (the tarball's own build and make check, into a scratch prefix)
 #   3. the first build's test programs (CMocka tests, bad-input catalogue, thread stress, the
@@ -30,6 +31,15 @@ step "build (-Werror) and make check"
 "$top/scripts/build.sh" "$top/_build" --enable-werror
 if ! make -C "$top/_build" -j"$(nproc)" check; then
   cat "$top"/_build/tests/*.log "$top"/_build/fuzz/*.log "$top"/_build/tests/interop/*.log 2>/dev/null | grep -v "^ok " | tail -80 || true
+  status=1
+fi
+
+step "benchmarks, smoke run: every measurement of ours runs (figures are not checked)"
+if ! "$top/_build/bench/dmd5_bench" --runs 1 --scale 0.05 >"$top/_build/bench-smoke.log" 2>&1 ||
+   ! make -C "$top/_build" -s bench-servers \
+       BENCH_SERVERS_FLAGS="--reps 1 --seconds 0.3 --conns 1,4 --only binds,reauth,search,http" \
+       >>"$top/_build/bench-smoke.log" 2>&1; then
+  tail -40 "$top/_build/bench-smoke.log"
   status=1
 fi
 
