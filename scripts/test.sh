@@ -3,11 +3,11 @@
 # test.sh: install what is missing, then build and run the whole suite:
 #   0. lint (scripts/lint.sh): clang-tidy's function size and complexity limits, clang-format
 #   1. -Werror build: unit tests, libsasl2 tests, export check, interop (stock plugin, Java, slapd)
-#   1b. a smoke run of both benchmarks (make bench, make bench-servers): every measurement runs
 #   2. an install into a --with-plugindir directory, listed by saslpluginviewer, and make
 #      distcheck (the tarball's own build and make check, into a scratch prefix)
 #   3. the first build's test programs (CMocka tests, bad-input catalogue, thread stress, the
 #      handshake loop, fuzz corpus replays) under valgrind memcheck: no leaks, no invalid accesses
+#   3b. a smoke run of both benchmarks (make bench, make bench-servers): every measurement runs
 #   4. an ASan/UBSan build: make check without interop (foreign processes cannot load an
 #      instrumented plugin)
 #   5. a ThreadSanitizer build: the same, the thread stress test included
@@ -34,15 +34,6 @@ if ! make -C "$top/_build" -j"$(nproc)" check; then
   status=1
 fi
 
-step "benchmarks, smoke run: every measurement of ours runs (figures are not checked)"
-if ! "$top/_build/bench/dmd5_bench" --runs 1 --scale 0.05 >"$top/_build/bench-smoke.log" 2>&1 ||
-   ! make -C "$top/_build" -s bench-servers \
-       BENCH_SERVERS_FLAGS="--reps 1 --seconds 0.3 --conns 1,4 --only binds,reauth,search,http" \
-       >>"$top/_build/bench-smoke.log" 2>&1; then
-  tail -40 "$top/_build/bench-smoke.log"
-  status=1
-fi
-
 step "configure --with-plugindir and make install"
 if ! bash "$top/tests/check_install.sh" "$top" "$top/_build-install"; then
   status=1
@@ -58,6 +49,15 @@ fi
 
 step "valgrind memcheck over the test programs"
 if ! "$top/scripts/valgrind.sh" "$top/_build"; then
+  status=1
+fi
+
+step "benchmarks, smoke run: every measurement of ours runs (figures are not checked)"
+if ! "$top/_build/bench/dmd5_bench" --runs 1 --scale 0.05 >"$top/_build/bench-smoke.log" 2>&1 ||
+   ! make -C "$top/_build" -s bench-servers \
+       BENCH_SERVERS_FLAGS="--reps 1 --seconds 0.3 --conns 1,4 --only binds,reauth,search,http" \
+       >>"$top/_build/bench-smoke.log" 2>&1; then
+  tail -40 "$top/_build/bench-smoke.log"
   status=1
 fi
 
