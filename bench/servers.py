@@ -21,6 +21,7 @@ import pwd
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -599,6 +600,8 @@ def main():
     parts = set(args.only.split(','))
     if os.geteuid() != 0:
         sys.exit('servers.py: must run as root (mount namespaces for slapd)')
+    # A SIGTERM (make interrupted, a CI timeout) still stops the daemons and removes the files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = tempfile.mkdtemp(prefix='dmd5-bench-servers.')
     os.chmod(tmp, 0o755)
     procs = []
