@@ -502,8 +502,8 @@ int client_mech_new(void* glob_context, sasl_client_params_t* cparams,
         return report(cparams->utils,
                       fail(Errc::BadParam, "HTTP mode without the request (SASL_HTTP_REQUEST)"));
       }
-      conn->session.emplace<HttpClientSession>(global.crypto,
-                         process_cache(cparams->utils, global, global.http_client_nonces));
+      conn->session.emplace<HttpClientSession>(
+          global.crypto, process_cache(cparams->utils, global, global.http_client_nonces));
       *conn_context = conn.release();
       return SASL_OK;
     }
