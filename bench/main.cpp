@@ -13,6 +13,10 @@
 //                                                   scaling; threads: full handshakes on
 //                                                   1..N threads
 //   dmd5_bench --worker memory DIR CASE             bytes per pair for one memory case
+//   dmd5_bench --worker loop DIR CASE N             N handshakes of one case (auth, auth-int,
+//                                                   rc4, 3des) or of its floor (floor-CASE),
+//                                                   untimed: for instruction counts under
+//                                                   valgrind --tool=callgrind
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -61,6 +65,11 @@ int run_worker(const std::vector<std::string>& args, double scale) {
     if (part.empty() || part == "handshakes") {
       dmd5bench::run_handshakes(report, scale);
     }
+  } else if (mode == "loop" && args.size() == 4) {
+    if (!dmd5bench::start_libsasl2(report, args[1])) {
+      return 1;
+    }
+    return dmd5bench::run_loop(args[2], std::stoul(args[3])) ? 0 : 1;
   } else if (mode == "memory" && args.size() == 3) {
     if (!dmd5bench::start_libsasl2(report, args[1])) {
       return 1;

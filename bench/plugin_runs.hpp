@@ -2,6 +2,7 @@
 // plugin_runs.hpp: the measurements made through libsasl2 with one DIGEST-MD5 plugin loaded.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,9 @@ bool start_libsasl2(Report& report, const std::string& plugin_dir, bool reauth =
 void run_layers(Report& report, double scale);
 
 // run_handshakes reports full authentications per second ("hs/<case>"): each creates a client and
-// a server connection, runs the exchange and disposes both; then the rate of the handshake floor
-// of each layer case (floor.hpp, "hsfloor/<case>").
+// a server connection, runs the exchange and disposes both; then, for each layer case, the auth
+// handshake, the layered one and its handshake floor (floor.hpp) in alternating slices: the
+// floor's rate ("hsfloor/<case>") and the microseconds the layer adds ("hsadd/<case>").
 void run_handshakes(Report& report, double scale);
 // run_reauth_handshakes times subsequent authentications (kReauthCases); start_libsasl2 must
 // have been called with reauth = true.
@@ -39,6 +41,11 @@ void run_thread_scaling(Report& report, double scale, bool reauth);
 // run_thread_scaling measures (1, 2, ... 8, then doubling, and thread_steps_max()).
 unsigned thread_steps_max();
 std::vector<unsigned> thread_steps();
+
+// run_loop makes `n` handshakes of the handshake case `name`, or n rounds of its handshake floor
+// for "floor-<name>", untimed (instruction counts under callgrind: the difference between two
+// values of n is the cost of that many). False when the case is unknown or a handshake failed.
+bool run_loop(const std::string& name, std::size_t n);
 
 // run_memory keeps c.pairs authenticated pairs alive and reports the growth per pair of the
 // RSS ("mem/<case>/rss") and of malloc's live bytes ("mem/<case>/heap"), the peak RSS, and the
