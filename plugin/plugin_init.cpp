@@ -276,7 +276,14 @@ struct ConnectionOf {
   HttpSession* http() noexcept { return std::get_if<HttpSession>(&session); }
   SecurityLayer* layer() noexcept { return sasl() != nullptr ? sasl()->layer() : nullptr; }
   [[nodiscard]] const Outcome& outcome() noexcept {
-    return sasl() != nullptr ? sasl()->outcome() : http()->outcome();
+    if (const auto* s = sasl()) {
+      return s->outcome();
+    }
+    if (const auto* h = http()) {
+      return h->outcome();
+    }
+    static const Outcome kNone{};  // no session (never reached: mech_new always makes one)
+    return kNone;
   }
 };
 
