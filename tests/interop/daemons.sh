@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
-# daemons.sh (sourced by the interop scripts that run daemons: run_http.sh, run_imapd.sh,
+# daemons.sh (sourced by the interop scripts that run daemons: run_slapd.sh, run_http.sh, run_imapd.sh,
 # run_postfix.sh, run_dovecot.sh): TAP helpers, free ports, and stopping a daemon by its PID.
 # The sourcing script owns TMP, PIDS (daemons still running) and FAIL_REASONS (the current
 # case's failures).

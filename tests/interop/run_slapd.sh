@@ -15,6 +15,7 @@
 #   TIME_BUDGET        seconds allowed for all client commands (default 60)
 #   KEEP_TMP=1         keep the temp dir (for debugging)
 #
+# Sources daemons.sh (bail, diag, check, ports, stop_pid).
 # Must run as root (slapd runs in a private mount namespace with a bind mount
 # over /etc/ldap/sasl2; nothing under /etc is changed outside that namespace).
 
@@ -43,31 +44,11 @@ failures=0
 TMP=
 SLAPD_PID=
 
-bail() {
-    echo "Bail out! $*"
-    exit 1
-}
-
-diag() {
-    local line
-    while IFS= read -r line; do
-        printf '# %s\n' "$line"
-    done
-}
+PIDS=()
+. "$(dirname "$0")/daemons.sh"  # bail, diag, check, ports, stop_pid
 
 cleanup() {
-    if [ -n "$SLAPD_PID" ] && kill -0 "$SLAPD_PID" 2>/dev/null; then
-        kill -TERM "$SLAPD_PID" 2>/dev/null
-        local i
-        for i in $(seq 1 50); do
-            kill -0 "$SLAPD_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$SLAPD_PID" 2>/dev/null; then
-            kill -KILL "$SLAPD_PID" 2>/dev/null
-        fi
-        wait "$SLAPD_PID" 2>/dev/null
-    fi
+    [ -z "$SLAPD_PID" ] || stop_pid "$SLAPD_PID"
     SLAPD_PID=
     if [ -n "$TMP" ] && [ -d "$TMP" ]; then
         if [ "${KEEP_TMP:-0}" = 1 ]; then
@@ -223,24 +204,6 @@ slapadd -q -f "$TMP/slapd.conf" -l "$TMP/data.ldif" >"$TMP/slapadd.log" 2>&1 \
     || { diag <"$TMP/slapadd.log"; bail "slapadd failed"; }
 
 # ---------------------------------------------------------------- start slapd
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-    local p tries
-    for tries in $(seq 1 50); do
-        # Below Linux's ephemeral range (32768-60999), which outgoing connections in
-        # TIME_WAIT may fill after a load run (make bench-servers), failing slapd's bind.
-        p=$((20000 + RANDOM % 12000))
-        if ! port_open "$p" && ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 start_slapd() {
     PORT=$(pick_port) || return 1
     LDAP_URI=ldap://127.0.0.1:$PORT
@@ -251,17 +214,7 @@ start_slapd() {
         sh "$TMP/sasl2" "$TMP/slapd.conf" "$LDAP_URI/" \
         </dev/null >>"$TMP/slapd.log" 2>&1 &
     SLAPD_PID=$!
-    local i
-    for i in $(seq 1 100); do   # up to ~10 s
-        if ! kill -0 "$SLAPD_PID" 2>/dev/null; then
-            wait "$SLAPD_PID" 2>/dev/null
-            SLAPD_PID=
-            return 1
-        fi
-        port_open "$PORT" && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_port "$SLAPD_PID" "$PORT"
 }
 
 started=0
@@ -269,12 +222,8 @@ for attempt in 1 2 3; do
     if start_slapd; then started=1; break; fi
     echo "# slapd start attempt $attempt failed:"
     tail -n 20 "$TMP/slapd.log" | diag
-    cleanup_pid=$SLAPD_PID
-    if [ -n "$cleanup_pid" ]; then
-        kill -KILL "$cleanup_pid" 2>/dev/null
-        wait "$cleanup_pid" 2>/dev/null
-        SLAPD_PID=
-    fi
+    stop_pid "$SLAPD_PID"
+    SLAPD_PID=
 done
 [ "$started" = 1 ] || bail "slapd did not come up"
 echo "# slapd pid $SLAPD_PID on $LDAP_URI"
@@ -332,11 +281,6 @@ rc_kind() {
 
 FAIL_REASONS=()
 NOTE=
-check() {  # description-of-failure command...
-    local why=$1; shift
-    if ! "$@"; then FAIL_REASONS+=("$why"); fi
-}
-
 report() {  # description
     test_no=$((test_no + 1))
     if [ ${#FAIL_REASONS[@]} -eq 0 ]; then
