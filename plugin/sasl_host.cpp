@@ -189,6 +189,33 @@ Status publish_prompts(const sasl_utils_t* utils, sasl_interact_t** prompt_need,
   return fail(Errc::Interact, "interaction needed");
 }
 
+// add_name_prompts asks for the authentication and the authorization name where their answers
+// need a prompt.
+void add_name_prompts(const Answer& authid, const Answer& authzid, std::vector<Missing>& missing) {
+  if (authid.state == Answer::State::NeedPrompt) {
+    missing.push_back({SASL_CB_AUTHNAME, "Authentication Name",
+                       "Please enter your authentication name", nullptr});
+  }
+  if (authzid.state == Answer::State::NeedPrompt) {
+    missing.push_back(
+        {SASL_CB_USER, "Authorization Name", "Please enter your authorization name", nullptr});
+  }
+}
+
+// replace_prompts releases the application's filled prompt array (its answers have been copied)
+// and, when anything is still missing, publishes new prompts and fails with Interact.
+Status replace_prompts(const sasl_utils_t* utils, sasl_interact_t** prompt_need,
+                       const std::vector<Missing>& missing) {
+  if (prompt_need != nullptr && *prompt_need != nullptr) {
+    utils->free(*prompt_need);
+    *prompt_need = nullptr;
+  }
+  if (missing.empty()) {
+    return {};
+  }
+  return publish_prompts(utils, prompt_need, missing);
+}
+
 std::string to_string(const SecureBytes& b) { return std::string(b.begin(), b.end()); }
 
 }  // namespace
@@ -528,14 +555,7 @@ Result<SaslClientHost::Answers> SaslClientHost::gather(const std::vector<std::st
 
 Status SaslClientHost::ask_for_missing(const Answers& a, const std::vector<std::string>& offered) {
   std::vector<Missing> missing;
-  if (a.authid.state == Answer::State::NeedPrompt) {
-    missing.push_back({SASL_CB_AUTHNAME, "Authentication Name",
-                       "Please enter your authentication name", nullptr});
-  }
-  if (a.authzid.state == Answer::State::NeedPrompt) {
-    missing.push_back(
-        {SASL_CB_USER, "Authorization Name", "Please enter your authorization name", nullptr});
-  }
+  add_name_prompts(a.authid, a.authzid, missing);
   if (a.password.state == Answer::State::NeedPrompt) {
     missing.push_back({SASL_CB_PASS, "Password", "Please enter your password", nullptr});
   }
@@ -549,15 +569,7 @@ Status SaslClientHost::ask_for_missing(const Answers& a, const std::vector<std::
     missing.push_back({SASL_CB_GETREALM, m_prompts.realm_challenge.c_str(),
                        "Please enter your realm", m_prompts.realm_default.c_str()});
   }
-  // The application's answers (if any) have been copied; release its prompt array.
-  if (m_prompt_need != nullptr && *m_prompt_need != nullptr) {
-    m_params.utils->free(*m_prompt_need);
-    *m_prompt_need = nullptr;
-  }
-  if (missing.empty()) {
-    return {};
-  }
-  return publish_prompts(m_params.utils, m_prompt_need, missing);
+  return replace_prompts(m_params.utils, m_prompt_need, missing);
 }
 
 Status SaslClientHost::canonicalise(const std::string& authid, const std::string& authzid) {
@@ -611,21 +623,9 @@ Result<ClientNames> SaslClientHost::names() {
       return authzid.error();
     }
     std::vector<Missing> missing;
-    if (authid->state == Answer::State::NeedPrompt) {
-      missing.push_back({SASL_CB_AUTHNAME, "Authentication Name",
-                         "Please enter your authentication name", nullptr});
-    }
-    if (authzid->state == Answer::State::NeedPrompt) {
-      missing.push_back(
-          {SASL_CB_USER, "Authorization Name", "Please enter your authorization name", nullptr});
-    }
-    // The answers (if any) have been copied; release the application's prompt array.
-    if (m_prompt_need != nullptr && *m_prompt_need != nullptr) {
-      utils->free(*m_prompt_need);
-      *m_prompt_need = nullptr;
-    }
-    if (!missing.empty()) {
-      return publish_prompts(utils, m_prompt_need, missing).error();
+    add_name_prompts(*authid, *authzid, missing);
+    if (const auto st = replace_prompts(utils, m_prompt_need, missing); !st) {
+      return st.error();
     }
     if (authid->state != Answer::State::Known || authid->value.empty()) {
       return fail(Errc::Unavailable, "no authentication name");
