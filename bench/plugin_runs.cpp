@@ -191,45 +191,12 @@ void run_layers(Report& report, double scale) {
 
 namespace {
 
-// time_handshakes reports the best rate of `handshake` over kSlices slices sized from a short
-// calibration, within the count and time bounds.
-void time_handshakes(Report& report, const std::string& k, const std::function<bool()>& handshake,
-                     double scale) {
-  const auto start = Clock::now();
-  bool ok = true;
-  for (int i = 0; i < 10 && ok; ++i) {
-    ok = handshake();
-  }
-  const double each = seconds_since(start) / 10;
-  const double budget = kHandshakeSeconds * scale / static_cast<double>(kSlices);
-  const auto per_slice = static_cast<std::size_t>(std::clamp(
-      budget / each, 5.0, static_cast<double>(kHandshakeMax) / static_cast<double>(kSlices)));
-  double best = 0;
-  for (std::size_t s = 0; s < kSlices && ok; ++s) {
-    const auto slice_start = Clock::now();
-    for (std::size_t i = 0; i < per_slice && ok; ++i) {
-      ok = handshake();
-    }
-    best = std::max(best, static_cast<double>(per_slice) / seconds_since(slice_start));
-  }
-  if (ok) {
-    report.value(k, best);
-  } else {
-    report.unavailable(k, "a repeated handshake failed");
-  }
-}
-
-}  // namespace
-
-namespace {
-
-// best_interleaved times each of `works` (one unit per call, false on failure) in 2 x kSlices
+// best_interleaved times each of `works` (one unit per call, false on failure) in `rounds`
 // rounds of one slice each, the works taking turns, and returns each one's best rate per CPU
-// second (nullopt for a work that failed). Slices are sized for about kHandshakeSeconds of CPU
-// per work in all.
+// second (nullopt for a work that failed). After ten calls of calibration, slices are sized for
+// about kHandshakeSeconds of CPU per work in all, within kHandshakeMax units.
 std::vector<std::optional<double>> best_interleaved(const std::vector<std::function<bool()>>& works,
-                                                    double scale) {
-  const std::size_t rounds = 2 * kSlices;
+                                                    std::size_t rounds, double scale) {
   std::vector<std::size_t> per_slice;
   std::vector<bool> ok(works.size(), true);
   for (std::size_t w = 0; w < works.size(); ++w) {
@@ -262,6 +229,16 @@ std::vector<std::optional<double>> best_interleaved(const std::vector<std::funct
     }
   }
   return best;
+}
+
+// time_handshakes reports the best rate of `handshake` over kSlices slices.
+void time_handshakes(Report& report, const std::string& k, const std::function<bool()>& handshake,
+                     double scale) {
+  if (const auto best = best_interleaved({handshake}, kSlices, scale); best[0]) {
+    report.value(k, *best[0]);
+  } else {
+    report.unavailable(k, "a repeated handshake failed");
+  }
 }
 
 }  // namespace
@@ -314,7 +291,7 @@ void run_handshakes(Report& report, double scale) {
         works.emplace_back(pair_of(auth));
         works.emplace_back(pair_of(layered));
       }
-      const auto best = best_interleaved(works, scale);
+      const auto best = best_interleaved(works, 2 * kSlices, scale);
       if (best[0]) {
         report.value(k, *best[0]);
       }

@@ -91,11 +91,22 @@ def wait_port(port, proc, what, seconds=15):
     raise RuntimeError(f'{what} did not listen on {port}')
 
 
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command name (state first)."""
+    with open(f'/proc/{pid}/stat') as f:
+        return f.read().rsplit(')', 1)[1].split()
+
+
 def cpu_seconds(pid):
     """utime + stime of a process (all its threads, dead ones included)."""
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
+    fields = proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def reaped_children_seconds(pid):
+    """cutime + cstime of a process: the CPU of the children it has waited for."""
+    fields = proc_stat(pid)
+    return (int(fields[13]) + int(fields[14])) / CLK_TCK
 
 
 def stop(proc):
@@ -259,9 +270,7 @@ class CyrusHttpd:
     def cpu(self):
         """CPU of master's children: the httpd processes it reaped (cutime, cstime; Cyrus
         replaces a service process after a number of connections) and the live ones."""
-        with open(f'/proc/{self.proc.pid}/stat') as f:
-            fields = f.read().rsplit(')', 1)[1].split()
-        total = (int(fields[13]) + int(fields[14])) / CLK_TCK
+        total = reaped_children_seconds(self.proc.pid)
         for pid in children(self.proc.pid):
             try:
                 total += cpu_seconds(pid)
